@@ -1,0 +1,57 @@
+# Two commands a new user needs: `make run` and `make test`. Both set
+# themselves up through `make setup` (idempotent): a .venv with the locked
+# dependencies and this package installed editable.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
+UV_VERSION := 0.13.9
+STAMP  := $(VENV)/.installed
+DATE   ?= 2026-08-22
+
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: setup run test test-fast lint lock docs clean help
+
+help:
+	@echo "make run    # nightly DAG end to end for $(DATE) on SQLite + local lake + replayed boards"
+	@echo "make test   # the whole test suite"
+	@echo "make lint | make docs | make lock | make clean"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(UV): $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# constraints.txt is the full lock (uv pip compile of requirements.in with
+# overrides.txt); `uv pip sync` installs exactly it, nothing more or less.
+$(STAMP): $(UV) constraints.txt pyproject.toml
+	$(UV) pip sync --python $(BIN)/python constraints.txt
+	$(UV) pip install --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/jobmarket demo --date $(DATE)
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not airflow and not integration"
+
+lint: setup
+	$(BIN)/ruff check .
+
+docs: setup
+	$(BIN)/jobmarket docs
+
+# Re-resolve the lock after editing requirements.in (needs the package index).
+lock: $(UV)
+	$(UV) pip compile requirements.in --python-version 3.11 --override overrides.txt -o constraints.txt
+	$(BIN)/python scripts/pins.py constraints.txt requirements.in > requirements.txt
+
+clean:
+	rm -rf $(VENV) .airflow data .pytest_cache

@@ -1,0 +1,74 @@
+"""Throughput of the archetype tagger on real descriptions, on one core.
+
+    .venv/bin/python bench/bench_tagger.py [--n 6000]
+
+Bodies: every recorded board posting with a description (Ashby, Lever, RemoteOK,
+Remotive, Himalayas, Jobicy, Arbeitnow, Greenhouse, SmartRecruiters, HN comments) plus
+the labelled development postings, cycled until N postings. Runs in this process only
+(one core); the first pass is a warm-up that builds the automata.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from itertools import cycle, islice
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+
+
+def corpus() -> list[tuple[str, str]]:
+    from jobmarket.tagger.corpus import iter_board_postings
+
+    rows = [(p["title"], p["description"]) for p in iter_board_postings(FIXTURES)]
+    dev = FIXTURES / "postings" / "labelled_dev.jsonl"
+    if dev.exists():
+        with open(dev, encoding="utf-8") as fh:
+            rows += [(r["title"], r["description"]) for r in map(json.loads, fh) if r.get("description")]
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=6000, help="postings to tag (default 6000)")
+    args = ap.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # pin to ONE core
+    from jobmarket.tagger import TAGGER_VERSION, tag
+
+    rows = corpus()
+    if not rows:
+        print("no fixture descriptions found", file=sys.stderr)
+        return 2
+    for t, d in rows[:50]:  # warm-up: automata, regexes
+        tag(t, d)
+    work = list(islice(cycle(rows), args.n))
+    lat = []
+    t0 = time.perf_counter()
+    for t, d in work:
+        s = time.perf_counter()
+        tag(t, d)
+        lat.append(time.perf_counter() - s)
+    wall = time.perf_counter() - t0
+    chars = sum(len(d) for _, d in work)
+    lat.sort()
+    print(f"tagger_version      {TAGGER_VERSION}")
+    print(f"distinct bodies     {len(rows)} (median {statistics.median(len(d) for _, d in rows):.0f} chars)")
+    print(f"postings tagged     {len(work)} on 1 core in {wall:.2f} s")
+    print(f"throughput          {len(work) / wall:,.0f} postings/s  ({chars / wall / 1e6:.1f} MB/s of raw description)")
+    print(f"latency per posting p50 {lat[len(lat) // 2] * 1e3:.3f} ms  p99 {lat[int(len(lat) * 0.99)] * 1e3:.3f} ms  max {lat[-1] * 1e3:.2f} ms")
+    big = "<p>" + "Build Spark and Kafka pipelines; model data in dbt. " * 4000 + "</p>"
+    s = time.perf_counter()
+    tag("Data Engineer", big)
+    print(f"one {len(big) // 1024} KB body     {(time.perf_counter() - s) * 1e3:.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,122 @@
+"""
+### job_market_nightly
+
+Scrapes the configured public job boards, validates every batch with Great
+Expectations, tags each posting with its role archetype (judged from the
+body, not the title) and publishes the curated Parquet tables.
+
+| step | what it does | writes |
+|---|---|---|
+| `list_sources` | reads the sources file at run time | - |
+| `scrape` (mapped, one per source) | polite fetch of every board, raw landed unchanged | `raw/source=*/board=*/dt=*/` |
+| `parse` | raw to the normalized posting schema; per-board outcome | `work/normalized`, `work/health` |
+| `validate` | GX checkpoint; bad rows quarantined; systemic breakage fails | `work/validated`, `work/quarantine`, Data Docs |
+| `tag` | role archetype, confidence, evidence, skills | `work/tagged` |
+| `publish` | atomic partition swap | `curated/postings`, `curated/quarantine`, `curated/source_health` |
+| `check_sources` | fails the run if any source had every board fail | - |
+
+The partition is the run's data interval start, i.e. the day [D, D+1) scraped
+at 00:00 UTC on D+1 (never the wall clock). A rerun of
+a date reuses its immutable raw and rewrites the same partitions. A run for a
+date outside the freshness window never scrapes: it reprocesses raw.
+
+Params: `sources` limits the run to some source names (empty: all).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task
+
+CURATED_POSTINGS = Asset(name="jobmarket_curated_postings", uri="file:///jobmarket/curated/postings")
+
+
+@dag(
+    dag_id="job_market_nightly",
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+    start_date=datetime(2026, 8, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["jobmarket", "scrape", "nightly"],
+    default_args={
+        "owner": "data-platform",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=2),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=20),
+    },
+    params={
+        "sources": Param([], type="array", items={"type": "string"},
+                         description="Only these source names (empty: every configured source)."),
+    },
+)
+def job_market_nightly():
+    @task
+    def list_sources(params: dict | None = None) -> list[str]:
+        from jobmarket.config import load_sources
+
+        names = load_sources().names
+        wanted = (params or {}).get("sources") or names
+        unknown = sorted(set(wanted) - set(names))
+        if unknown:
+            raise ValueError(f"unknown source(s) in params.sources: {unknown}; configured: {names}")
+        return [n for n in names if n in wanted]
+
+    @task(map_index_template="{{ source_name }}")
+    def scrape(source_name: str) -> dict:
+        from jobmarket.runctx import partition_date, run_id
+        from jobmarket.scrape import scrape_source
+
+        context = get_current_context()
+        context["source_name"] = source_name
+        return scrape_source(source_name, partition_date(context), run_id=run_id(context))
+
+    @task(trigger_rule="all_done")
+    def parse() -> dict:
+        # all_done: one source failing must not stop the others' postings.
+        from jobmarket.runctx import partition_date, run_id
+        from jobmarket.transform import parse_date
+
+        context = get_current_context()
+        return parse_date(partition_date(context), run_id=run_id(context))
+
+    @task
+    def validate() -> dict:
+        from jobmarket.runctx import partition_date, run_id
+        from jobmarket.validate import validate_date
+
+        context = get_current_context()
+        return validate_date(partition_date(context), run_id=run_id(context))
+
+    @task
+    def tag() -> dict:
+        from jobmarket.runctx import partition_date
+        from jobmarket.transform import tag_date
+
+        return tag_date(partition_date(get_current_context()))
+
+    @task(outlets=[CURATED_POSTINGS])
+    def publish() -> dict:
+        from jobmarket.runctx import partition_date
+        from jobmarket.transform import publish_date
+
+        return publish_date(partition_date(get_current_context()))
+
+    @task(trigger_rule="all_done")
+    def check_sources() -> dict:
+        # A source whose boards all failed already failed its mapped scrape
+        # task; this leaf keeps the whole run red too, after the healthy
+        # sources' data was published.
+        from jobmarket.runctx import partition_date
+        from jobmarket.transform import check_source_health
+
+        return check_source_health(partition_date(get_current_context()))
+
+    scraped = scrape.expand(source_name=list_sources())
+    published = scraped >> parse() >> validate() >> tag() >> publish()
+    published >> check_sources()
+
+
+job_market_nightly()

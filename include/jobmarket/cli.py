@@ -1,0 +1,244 @@
+"""``jobmarket``: every pipeline step from the command line, without Airflow.
+
+The subcommands call the same functions the DAG's tasks call. Stable
+contracts (acceptance checks use them):
+
+* ``jobmarket parse --source FAMILY FILE``: one JSON object per posting in the
+  recorded response FILE, in the normalized schema.
+* ``jobmarket tag FILE``: JSON lines in (id, title, description), one JSON
+  line out per input with id, archetype, secondary, confidence and more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _settings(args):
+    from jobmarket.config import Settings
+
+    s = Settings.from_env()
+    return s.with_lake(args.lake) if getattr(args, "lake", None) else s
+
+
+def _sources(args):
+    from jobmarket.config import load_sources
+
+    return load_sources(getattr(args, "sources", None))
+
+
+def _print(obj) -> None:
+    print(json.dumps(obj, indent=2, default=str, sort_keys=True))
+
+
+def cmd_scrape(args) -> int:
+    from jobmarket.scrape import SourceFailed, scrape_source
+
+    sources = _sources(args)
+    rc = 0
+    for name in args.source or sources.names:
+        try:
+            _print(scrape_source(name, args.date, settings=_settings(args), sources=sources, run_id=args.run_id))
+        except SourceFailed as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            rc = 1
+    return rc
+
+
+def cmd_parse(args) -> int:
+    if args.file:
+        from jobmarket.sources import BoardContext, ParseError, get_adapter
+
+        if not args.source:
+            print("error: parse FILE needs --source FAMILY", file=sys.stderr)
+            return 2
+        path = Path(args.file)
+        body = sys.stdin.buffer.read() if args.file == "-" else path.read_bytes()
+        board = args.board or path.stem.split("_")[0]
+        try:
+            rows = get_adapter(args.source).parse(body, BoardContext(family=args.source, board=board))
+        except (ParseError, KeyError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        out = sys.stdout
+        for r in rows:
+            out.write(json.dumps(r, default=str, ensure_ascii=False) + "\n")
+        return 0
+    if not args.date:
+        print("error: parse needs --date D, or --source FAMILY FILE", file=sys.stderr)
+        return 2
+    from jobmarket.transform import parse_date
+
+    _print(parse_date(args.date, settings=_settings(args), sources=_sources(args), run_id=args.run_id))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from jobmarket.validate import validate_date
+
+    _print(validate_date(args.date, settings=_settings(args), run_id=args.run_id))
+    return 0
+
+
+def cmd_tag(args) -> int:
+    if args.file:
+        from jobmarket.tagger.cli import tag_main
+
+        return tag_main([args.file])
+    if not args.date:
+        print("error: tag needs FILE or --date D", file=sys.stderr)
+        return 2
+    from jobmarket.transform import tag_date
+
+    _print(tag_date(args.date, settings=_settings(args)))
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from jobmarket.tagger.cli import evaluate_main
+
+    return evaluate_main([args.file, *args.rest])
+
+
+def cmd_publish(args) -> int:
+    from jobmarket.transform import publish_date
+
+    _print(publish_date(args.date, settings=_settings(args)))
+    return 0
+
+
+def cmd_run(args) -> int:
+    from jobmarket.pipeline import run_date
+    from jobmarket.summary import print_summary
+
+    out = run_date(args.date, settings=_settings(args), sources=_sources(args), run_id=args.run_id)
+    print_summary(args.date, _settings(args))
+    for failure in out["failed_sources"]:
+        print(f"error: {failure}", file=sys.stderr)
+    return 1 if out["failed_sources"] else 0
+
+
+def cmd_summary(args) -> int:
+    from jobmarket.summary import print_summary
+
+    print_summary(args.date, _settings(args))
+    return 0
+
+
+def cmd_replay(args) -> int:
+    from jobmarket.replay import ReplayServer, default_bundle, fixture_bundle, sources_yaml
+
+    bundle = fixture_bundle(Path(args.fixtures), args.replay_date) if args.fixtures else default_bundle(args.replay_date)
+    server = ReplayServer(bundle, port=args.port, latency=args.latency_ms / 1000.0)
+    if args.write_sources:
+        Path(args.write_sources).write_text(sources_yaml(bundle, server.url))
+    print(f"replaying {sum(len(v) for v in bundle.boards.values())} boards from {bundle.origin} at {server.url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from jobmarket.demo import run_demo
+
+    return run_demo(args.date, use_airflow=not args.no_airflow)
+
+
+def cmd_docs(args) -> int:
+    from jobmarket.docs import write_data_dictionary
+
+    path = write_data_dictionary(Path(args.output))
+    print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jobmarket", description=__doc__.split("\n\n")[0])
+    p.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def dated(name: str, func, help_: str, date_required: bool = True):
+        sp = sub.add_parser(name, help=help_)
+        sp.add_argument("--date", type=_date, required=date_required, help="partition date YYYY-MM-DD")
+        sp.add_argument("--lake", help="lake root (default $JOBMARKET_LAKE or ./data)")
+        sp.add_argument("--sources", help="sources file (default $JOBMARKET_SOURCES or include/config/sources.yaml)")
+        sp.add_argument("--run-id", default="cli", help="provenance label written to rows")
+        sp.set_defaults(func=func)
+        return sp
+
+    sp = dated("scrape", cmd_scrape, "fetch boards and land raw responses")
+    sp.add_argument("--source", action="append", help="only this source (repeatable)")
+    sp = dated("parse", cmd_parse, "raw responses to normalized postings", date_required=False)
+    sp.add_argument("--source", help="with FILE: the board family of the recorded response")
+    sp.add_argument("--board", help="with FILE: board token (default: from the file name)")
+    sp.add_argument("file", nargs="?", help="a recorded response: print its postings as JSON lines")
+    dated("validate", cmd_validate, "Great Expectations validation and quarantine")
+    sp = dated("tag", cmd_tag, "tag postings with role archetypes", date_required=False)
+    sp.add_argument("file", nargs="?", help="JSON lines with id, title, description ('-' for stdin)")
+    dated("publish", cmd_publish, "publish curated partitions atomically")
+    dated("run", cmd_run, "all steps for one date")
+    dated("summary", cmd_summary, "print what a date's partitions hold")
+
+    sp = sub.add_parser("evaluate", help="evaluate the tagger on labelled JSON lines")
+    sp.add_argument("file")
+    sp.add_argument("rest", nargs=argparse.REMAINDER)
+    sp.set_defaults(func=cmd_evaluate)
+
+    sp = sub.add_parser("replay", help="serve recorded board responses on 127.0.0.1")
+    sp.add_argument("--port", type=int, default=8765)
+    sp.add_argument("--fixtures", help="fixtures folder (default ../shared/fixtures, else the sample bundle)")
+    sp.add_argument("--replay-date", default="2026-08-22")
+    sp.add_argument("--latency-ms", type=float, default=0.0)
+    sp.add_argument("--write-sources", help="write a sources file pointing at this server")
+    sp.set_defaults(func=cmd_replay)
+
+    sp = sub.add_parser("demo", help="run the nightly DAG end to end on the replay server (make run)")
+    sp.add_argument("--date", type=_date, default=date(2026, 8, 22))
+    sp.add_argument("--no-airflow", action="store_true", help="run the steps directly instead of via Airflow")
+    sp.set_defaults(func=cmd_demo)
+
+    sp = sub.add_parser("docs", help="regenerate docs/data-dictionary.md from the schemas in code")
+    sp.add_argument("--output", default="docs/data-dictionary.md")
+    sp.set_defaults(func=cmd_docs)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    try:
+        return int(args.func(args) or 0)
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - a CLI reports, it does not dump a traceback by default
+        from jobmarket.config import ConfigError
+        from jobmarket.transform import PipelineError
+        from jobmarket.validate import ValidationFailed
+
+        if isinstance(exc, ConfigError | PipelineError | ValidationFailed):
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,269 @@
+"""Typed configuration: the sources file and the runtime settings.
+
+The sources file is validated when it is loaded. A mistake raises
+:class:`ConfigError` whose message names the file, the entry and the field, so
+an operator can fix it without reading code. Adding a board is one line under
+its source's ``boards:`` list.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent.parent
+DEFAULT_SOURCES_FILE = REPO_DIR / "include" / "config" / "sources.yaml"
+
+# Families the pipeline knows how to scrape. The adapter registry in
+# jobmarket.sources must have one module per name listed here.
+KNOWN_FAMILIES = (
+    "greenhouse",
+    "lever",
+    "ashby",
+    "smartrecruiters",
+    "workable",
+    "recruitee",
+    "remoteok",
+    "remotive",
+    "arbeitnow",
+    "himalayas",
+    "hn",
+    "jsonld",
+)
+
+_BOARD_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
+
+
+class ConfigError(ValueError):
+    """A configuration file is wrong; the message says where and how."""
+
+
+@dataclass(frozen=True)
+class BoardConfig:
+    token: str
+    company: str | None = None  # display name; defaults to the board token
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One source entry: a board family, where to reach it and how politely."""
+
+    name: str
+    family: str
+    base_url: str
+    boards: tuple[BoardConfig, ...]
+    # Politeness. Defaults are conservative; each entry in sources.yaml can
+    # tighten them to what the source's published terms ask for.
+    rate_per_second: float = 1.0
+    burst: int = 1
+    max_concurrency: int = 2
+    robots: str = "obey"  # "obey", or "exempt" for APIs whose terms allow automated use
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    max_bytes: int = 20 * 1024 * 1024
+    max_retries: int = 3
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    max_retry_after: float = 120.0
+    redirect_hosts: tuple[str, ...] = ()
+    # Greenhouse only: ask for descriptions (content=true). Off by default in
+    # replay of the crawl, which was recorded without it.
+    content: bool = True
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def pool(self) -> str:
+        """Airflow pool shared by every run that talks to this family's hosts."""
+        return f"jobmarket_{self.family}"
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    user_agent: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class SourcesFile:
+    path: Path
+    http: HttpSettings
+    sources: tuple[SourceConfig, ...]
+
+    def get(self, name: str) -> SourceConfig:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise ConfigError(f"{self.path}: no source named {name!r} (have: {', '.join(self.names)})")
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.sources]
+
+
+_SOURCE_NUMERIC = {
+    "rate_per_second": float,
+    "burst": int,
+    "max_concurrency": int,
+    "connect_timeout": float,
+    "read_timeout": float,
+    "max_bytes": int,
+    "max_retries": int,
+    "backoff_base": float,
+    "backoff_max": float,
+    "max_retry_after": float,
+}
+_SOURCE_KEYS = set(_SOURCE_NUMERIC) | {
+    "family",
+    "base_url",
+    "boards",
+    "robots",
+    "redirect_hosts",
+    "content",
+    "options",
+}
+
+
+def _err(path: Path, where: str, msg: str) -> ConfigError:
+    return ConfigError(f"{path}: {where}: {msg}")
+
+
+def _parse_board(path: Path, where: str, raw: Any) -> BoardConfig:
+    if isinstance(raw, str):
+        token, company = raw, None
+    elif isinstance(raw, dict):
+        unknown = set(raw) - {"token", "company"}
+        if unknown:
+            raise _err(path, where, f"unknown field(s) {sorted(unknown)}")
+        token, company = raw.get("token"), raw.get("company")
+    else:
+        raise _err(path, where, f"a board is a token string or {{token, company}}, got {raw!r}")
+    if not token or not isinstance(token, str):
+        raise _err(path, where + ".token", "missing board token")
+    if not _BOARD_TOKEN.match(token):
+        raise _err(path, where + ".token", f"invalid board token {token!r}")
+    return BoardConfig(token=token, company=company)
+
+
+def parse_sources(data: Any, path: Path) -> SourcesFile:
+    if not isinstance(data, dict):
+        raise _err(path, "top level", "expected a mapping with 'http' and 'sources'")
+    unknown = set(data) - {"http", "sources"}
+    if unknown:
+        raise _err(path, "top level", f"unknown key(s) {sorted(unknown)}")
+    http_raw = data.get("http") or {}
+    contact = http_raw.get("contact")
+    if not contact or not isinstance(contact, str):
+        raise _err(path, "http.contact", "a contact address is required so boards can reach us")
+    ua = http_raw.get("user_agent") or "jobmarket/{version} (+{contact})"
+    from jobmarket import __version__
+
+    http = HttpSettings(user_agent=ua.format(version=__version__, contact=contact), contact=contact)
+
+    sources_raw = data.get("sources")
+    if not isinstance(sources_raw, dict) or not sources_raw:
+        raise _err(path, "sources", "expected a non-empty mapping of source name to entry")
+    sources = []
+    for name, entry in sources_raw.items():
+        where = f"sources.{name}"
+        if not isinstance(entry, dict):
+            raise _err(path, where, "expected a mapping")
+        unknown = set(entry) - _SOURCE_KEYS
+        if unknown:
+            raise _err(path, where, f"unknown field(s) {sorted(unknown)}")
+        family = entry.get("family", name)
+        if family not in KNOWN_FAMILIES:
+            raise _err(
+                path, where + ".family", f"unknown family {family!r} (known: {', '.join(KNOWN_FAMILIES)})"
+            )
+        from jobmarket.sources import get_adapter
+
+        base_url = entry.get("base_url") or get_adapter(family).default_base_url
+        parts = urlsplit(str(base_url))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise _err(path, where + ".base_url", f"bad URL {base_url!r} (need http(s)://host[/prefix])")
+        kwargs: dict[str, Any] = {}
+        for key, typ in _SOURCE_NUMERIC.items():
+            if key in entry:
+                value = entry[key]
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise _err(path, f"{where}.{key}", f"expected a number, got {value!r}")
+                if value < 0 or (key in ("rate_per_second", "burst", "max_concurrency") and value == 0):
+                    raise _err(path, f"{where}.{key}", f"must be positive, got {value!r}")
+                kwargs[key] = typ(value)
+        robots = entry.get("robots", "obey")
+        if robots not in ("obey", "exempt"):
+            raise _err(path, where + ".robots", f"expected 'obey' or 'exempt', got {robots!r}")
+        boards_raw = entry.get("boards")
+        if not isinstance(boards_raw, list) or not boards_raw:
+            raise _err(path, where + ".boards", "expected a non-empty list of board tokens")
+        boards = tuple(
+            _parse_board(path, f"{where}.boards[{i}]", b) for i, b in enumerate(boards_raw)
+        )
+        seen: set[str] = set()
+        for i, b in enumerate(boards):
+            if b.token in seen:
+                raise _err(path, f"{where}.boards[{i}]", f"duplicate board {b.token!r}")
+            seen.add(b.token)
+        redirect_hosts = entry.get("redirect_hosts", [])
+        if not isinstance(redirect_hosts, list) or not all(isinstance(h, str) for h in redirect_hosts):
+            raise _err(path, where + ".redirect_hosts", "expected a list of host names")
+        options = entry.get("options", {}) or {}
+        if not isinstance(options, dict):
+            raise _err(path, where + ".options", "expected a mapping")
+        sources.append(
+            SourceConfig(
+                name=str(name),
+                family=family,
+                base_url=str(base_url).rstrip("/"),
+                boards=boards,
+                robots=robots,
+                redirect_hosts=tuple(redirect_hosts),
+                content=bool(entry.get("content", True)),
+                options=options,
+                **kwargs,
+            )
+        )
+    return SourcesFile(path=path, http=http, sources=tuple(sources))
+
+
+def load_sources(path: str | os.PathLike[str] | None = None) -> SourcesFile:
+    """Load and validate the sources file (``$JOBMARKET_SOURCES`` or the default)."""
+    import yaml
+
+    p = Path(path or os.environ.get("JOBMARKET_SOURCES") or DEFAULT_SOURCES_FILE)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read sources file: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML: {exc}") from exc
+    return parse_sources(data, p)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings from the environment, so Airflow and the CLI agree."""
+
+    lake: Path
+    # Scraping a date older than this many days would label today's boards as
+    # the past; such runs reprocess raw instead (replay sources are exempt).
+    freshness_days: int = 2
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        lake = Path(os.environ.get("JOBMARKET_LAKE") or (REPO_DIR / "data")).resolve()
+        return cls(lake=lake, freshness_days=int(os.environ.get("JOBMARKET_FRESHNESS_DAYS", "2")))
+
+    def with_lake(self, lake: str | os.PathLike[str]) -> Settings:
+        return replace(self, lake=Path(lake).resolve())

@@ -1,0 +1,130 @@
+"""The data lake layout and its two write disciplines.
+
+Layout under the lake root (``$JOBMARKET_LAKE``, default ``data/``)::
+
+    raw/source=<family>/board=<board>/dt=<date>/   immutable landed responses (+ _manifest.json)
+    work/<step>/dt=<date>/                          hand-offs between tasks (re-derivable)
+    curated/<table>/dt=<date>/part-0.parquet        what analysts read
+    gx/                                             Great Expectations project + Data Docs
+
+* Raw is immutable: a board's raw folder is assembled in ``_staging`` and
+  renamed into place once complete; an existing complete folder is never
+  rewritten.
+* Every other partition is replaced atomically: written in full to
+  ``_staging`` (outside the dataset folder, so readers never see it), then
+  swapped in with renames, so a crash never leaves half a partition.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "_manifest.json"
+
+
+class Lake:
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+
+    # -- paths ----------------------------------------------------------------
+    def raw_dir(self, family: str, board: str, dt: date | str) -> Path:
+        return self.root / "raw" / f"source={family}" / f"board={board}" / f"dt={dt}"
+
+    def raw_boards(self, family: str, dt: date | str) -> list[tuple[str, Path]]:
+        base = self.root / "raw" / f"source={family}"
+        out = []
+        if base.is_dir():
+            for board_dir in sorted(base.glob("board=*")):
+                d = board_dir / f"dt={dt}"
+                if (d / MANIFEST).is_file():
+                    out.append((board_dir.name.split("=", 1)[1], d))
+        return out
+
+    def work_dir(self, step: str, dt: date | str) -> Path:
+        return self.root / "work" / step / f"dt={dt}"
+
+    def table_dir(self, table_path: str) -> Path:
+        return self.root / table_path
+
+    def partition_dir(self, table_path: str, dt: date | str) -> Path:
+        return self.root / table_path / f"dt={dt}"
+
+    @property
+    def staging(self) -> Path:
+        return self.root / "_staging"
+
+    def new_staging_dir(self, label: str) -> Path:
+        d = self.staging / f"{label.replace('/', '_')}.{uuid.uuid4().hex[:12]}"
+        d.mkdir(parents=True)
+        return d
+
+    # -- raw ----------------------------------------------------------------
+    def read_manifest(self, d: Path) -> dict[str, Any] | None:
+        try:
+            return json.loads((d / MANIFEST).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def land_raw(self, target: Path, responses: list[tuple[str, bytes]], manifest: dict[str, Any]) -> Path:
+        """Land one board's responses (name, body) plus manifest, atomically.
+
+        A complete folder that already exists is kept as it is (raw is
+        immutable); a folder left by a failed fetch holds no response bodies and
+        may be replaced by a later attempt.
+        """
+        existing = self.read_manifest(target)
+        if existing is not None and existing.get("status") != "failed":
+            return target
+        stage = self.new_staging_dir("raw")
+        for name, body in responses:
+            with gzip.open(stage / f"{name}.gz", "wb", compresslevel=6) as fh:
+                fh.write(body)
+        (stage / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True, default=str))
+        _swap_into_place(stage, target)
+        return target
+
+    @staticmethod
+    def read_raw(d: Path, name: str) -> bytes:
+        with gzip.open(d / f"{name}.gz", "rb") as fh:
+            return fh.read()
+
+    # -- partitions -----------------------------------------------------------
+    def write_partition(self, table_path: str, dt: date | str, table, *, filename: str = "part-0.parquet") -> Path:
+        """Replace ``table_path/dt=<dt>/`` with ``table`` (a pyarrow Table)."""
+        import pyarrow.parquet as pq
+
+        stage = self.new_staging_dir(f"{table_path}.dt={dt}")
+        pq.write_table(table, stage / filename, compression="zstd", use_dictionary=True)
+        target = self.partition_dir(table_path, dt)
+        _swap_into_place(stage, target)
+        return target
+
+    def write_json(self, path: Path, obj: Any) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp.write_text(json.dumps(obj, indent=1, sort_keys=True, default=str))
+        os.replace(tmp, path)
+
+
+def _swap_into_place(stage: Path, target: Path) -> None:
+    """Move a finished staging folder to ``target``, replacing what is there.
+
+    Two renames: the old partition moves aside, the new one moves in. Readers
+    see the old partition or the new one, never a mix; the aside copy is
+    deleted afterwards.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    trash = None
+    if target.exists():
+        trash = stage.parent / f"{stage.name}.old"
+        os.replace(target, trash)
+    os.replace(stage, target)
+    if trash is not None:
+        shutil.rmtree(trash, ignore_errors=True)

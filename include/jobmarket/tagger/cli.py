@@ -1,0 +1,69 @@
+"""Command-line entry points: ``jobmarket tag FILE`` and ``jobmarket evaluate FILE``.
+
+Also runnable without the project CLI: ``python -m jobmarket.tagger.cli tag FILE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .core import tag
+from .evaluation import evaluate, format_report, iter_jsonl, load_rows
+
+
+def tag_main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="jobmarket tag", description="Tag JSON-lines postings (id, title, description).")
+    ap.add_argument("file", help="JSON-lines file, or - for stdin")
+    args = ap.parse_args(argv)
+    fh = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+    out = sys.stdout
+    try:
+        for n, row in enumerate(iter_jsonl(fh), 1):
+            if not isinstance(row, dict):
+                print(f"line {n}: not a JSON object", file=sys.stderr)
+                return 2
+            result = tag(row.get("title"), row.get("description"))
+            out.write(json.dumps({"id": row.get("id"), **result}, ensure_ascii=False) + "\n")
+    finally:
+        if fh is not sys.stdin:
+            fh.close()
+    return 0
+
+
+def evaluate_main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="jobmarket evaluate", description="Score the tagger on labelled JSON-lines postings.")
+    ap.add_argument("file", help="JSON lines with id, title, description, archetype, acceptable")
+    ap.add_argument("--split", choices=["all", "tune", "holdout"], default="all",
+                    help="evaluate on a stable half of the rows (split by id hash)")
+    ap.add_argument("--errors", action="store_true", help="also list the misclassified postings")
+    args = ap.parse_args(argv)
+    rows = load_rows(args.file, args.split)
+    if not rows:
+        print("no labelled rows", file=sys.stderr)
+        return 2
+    res = evaluate(rows)
+    print(f"file={args.file} split={args.split} tagger_version={res['tagged'][0]['tagger_version']}")
+    print(format_report("tagger", res["tagger"]))
+    print(format_report("title-only baseline", res["title_baseline"]))
+    if args.errors:
+        print("misclassified:")
+        for r, t, ok in zip(rows, res["tagged"], res["tagger"]["right"], strict=True):
+            if not ok:
+                print(f"  {r.get('id')}: gold={'/'.join(r.get('acceptable') or [])} pred={t['archetype']}"
+                      f" conf={t['confidence']:.2f} title={r.get('title', '')[:60]!r}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    commands = {"tag": tag_main, "evaluate": evaluate_main}
+    if not argv or argv[0] not in commands:
+        print("usage: python -m jobmarket.tagger.cli {tag,evaluate} FILE [options]", file=sys.stderr)
+        return 2
+    return commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,282 @@
+"""Turn a raw posting body (HTML or text, possibly mojibake) into weighted lines.
+
+The tagger scores phrases by the section they sit in: responsibilities count more than
+nice-to-have lists, and company boilerplate, benefits and EEO text count nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import ahocorasick
+
+MAX_CHARS = 40_000  # after cleaning; longer bodies are cut and flagged "truncated"
+
+_TAG_RE = re.compile(r"<[a-zA-Z/!][^>]*>")
+_BLOCK_RE = re.compile(
+    r"<\s*(?:/?(?:p|div|ul|ol|h[1-6]|tr|table|section|article|header|footer|blockquote|pre)"
+    r"|br\s*/?|li)\b[^>]*>",
+    re.I,
+)
+_LI_RE = re.compile(r"<\s*li\b[^>]*>", re.I)
+_SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
+_WS_RE = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+_NL_RE = re.compile(r"\n\s*\n+")
+_MOJIBAKE_RE = re.compile("[ÃÂâ][\u0080-\u00bf\u20ac\u201a-\u203a\u0152\u0153\u0160\u0161\u017d\u017e\u0178]|â€")
+_BULLET_RE = re.compile(r"^[\s•·\-\*–—●▪◦o]+(?=\S)")
+
+
+def looks_like_html(s: str) -> bool:
+    return "<" in s and _TAG_RE.search(s) is not None
+
+
+def html_to_text(s: str) -> str:
+    """Cheap, deterministic HTML-to-text: block tags become newlines, other tags vanish."""
+    if "<script" in s or "<style" in s or "<SCRIPT" in s or "<STYLE" in s:
+        s = _SCRIPT_RE.sub(" ", s)
+    s = _LI_RE.sub("\n• ", s) if "<li" in s or "<LI" in s else s
+    s = _BLOCK_RE.sub("\n", s)
+    s = _TAG_RE.sub(" ", s)
+    return html.unescape(s)
+
+
+def fix_mojibake(s: str) -> tuple[str, bool]:
+    if _MOJIBAKE_RE.search(s) is None:
+        return s, False
+    for enc in ("cp1252", "latin-1"):  # fast path: the whole body was decoded with one wrong codec
+        try:
+            fixed = s.encode(enc).decode("utf-8")
+            return fixed, fixed != s
+        except UnicodeError:
+            pass
+    import ftfy  # imported lazily: only mixed mojibake bodies pay for it
+
+    lines = s.split("\n")
+    for i, line in enumerate(lines):  # repair only the damaged lines: ftfy is slow on long text
+        if _MOJIBAKE_RE.search(line):
+            lines[i] = ftfy.fix_encoding(line)
+    fixed = "\n".join(lines)
+    return fixed, fixed != s
+
+
+def clean(description: str) -> tuple[str, list[str]]:
+    """Return plain text (lines, single spaced) and flags raised while cleaning."""
+    flags: list[str] = []
+    s = description
+    if len(s) > 4 * MAX_CHARS:  # do not even parse megabytes of markup
+        s = s[: 4 * MAX_CHARS]
+        flags.append("truncated")
+    if "&lt;" in s and "<" not in s:  # entity-escaped HTML (Greenhouse content)
+        s = html.unescape(s)
+    if looks_like_html(s):
+        s = html_to_text(s)
+    elif "&" in s:
+        s = html.unescape(s)
+    s, fixed = fix_mojibake(s)
+    if fixed:
+        flags.append("mojibake_fixed")
+    s = _WS_RE.sub(" ", s)
+    s = _NL_RE.sub("\n", s).strip()
+    if len(s) > MAX_CHARS:
+        s = s[:MAX_CHARS]
+        if "truncated" not in flags:
+            flags.append("truncated")
+    return s, flags
+
+
+# --- sections ---------------------------------------------------------------------------
+
+RESP, REQ, NICE, COMPANY, ZERO, INTRO = "responsibilities", "requirements", "nice", "company", "zero", "intro"
+UNKNOWN = "unknown"
+SECTION_WEIGHT = {RESP: 1.5, REQ: 1.0, NICE: 0.45, COMPANY: 0.15, ZERO: 0.0, INTRO: 0.9}
+
+_HEADERS = [    (RESP, r"what to expect|about the (?:job|position)|position description|the work|what we expect"),
+    (REQ, r"expertise|your area of expertise|technical skills|tech stack|our stack"),
+    (NICE, r"nice[ -]to[ -]haves?|bonus(?: points)?|preferred(?: qualifications| skills| experience)?|"
+           r"desired(?: skills| qualifications)?|pluses|it'?s a plus|good to have|extra credit|ideally|"
+           r"would be great|would be a plus|even better|additional (?:skills|qualifications)"),
+    (RESP, r"(?:key |your |main |primary |core |job )?(?:responsibilities|duties|accountabilities)|"
+           r"what you(?:'ll| will)? (?:do|be doing|work on|achieve)|you will|you'll|in this role|"
+           r"the role|role overview|about the role|your role|the opportunity|day[ -]to[ -]day|"
+           r"your impact|the impact you'?ll have|what the job involves|your mission|the job|"
+           r"job description|position summary|job summary|overview of the role|what'?s the role|"
+           r"essential functions|key tasks|your tasks|tasks"),
+    (REQ, r"(?:minimum |basic |required |key |essential |must[ -]have |your )?(?:qualifications|"
+          r"requirements|skills|experience|competencies)|what you(?:'ll| will)? bring|who you are|"
+          r"you have|you are|about you|we'?re looking for|what we(?: are|'re) looking for|"
+          r"what you need|must haves?|you might be a fit|you may be a good fit|ideal candidate|"
+          r"your profile|your background|education"),
+    (COMPANY, r"(?:more )?about (?:us|the company|the team|our company)|who we are|our mission|company overview|"
+              r"our story|why join(?: us)?|life at|our culture|our values|about [a-z0-9&.' -]{2,30}"),
+    (ZERO, r"benefits|perks|what we offer|compensation|salary|pay(?: range| transparency)?|total rewards|"
+           r"why you'?ll love|equal (?:employment )?opportunity|eeo|diversity|accommodations?|"
+           r"privacy|how to apply|application process|location|working hours|our benefits|"
+           r"the package|what'?s in it for you|we offer|additional information|disclaimer|"
+           r"u\.?s\.? pay range|base pay|job details|hiring process|interview process")
+]
+_HEADER_RES = [(sec, re.compile(r"^(?:" + pat + r")\b")) for sec, pat in _HEADERS]
+
+# Lines containing any of these are legal / benefits boilerplate and weigh nothing.
+ZERO_LINE_PHRASES = (
+    "equal opportunit", "equal employment opportunit", "without regard to", "regardless of race",
+    "regardless of age", "regardless of gender", "regardless of sex", "race, color", "race, colour",
+    "sexual orientation", "gender identity", "protected veteran", "veteran status",
+    "reasonable accommodation", "e-verify", "affirmative action", "pay transparency", "salary range",
+    "base salary", "base pay", "compensation range", "pay range", "401(k)", "401k", "health insurance",
+    "dental", "paid time off", "parental leave", "privacy policy", "privacy notice", "applicants with",
+    "applicants who", "background check", "drug-free", "drug free", "at-will", "we are committed to building",
+    "we are committed to creating", "we are committed to diversity", "diverse and inclusive",
+    "diverse & inclusive", "fraudulent", "recruitment agenc", "unsolicited resum",
+)
+# A line with one of these describes the role, even inside an "About us" block.
+ROLE_CUE_PHRASES = (
+    "you will", "you'll", "in this role", "the role", "this role", "we are looking", "we are seeking",
+    "we are hiring", "we're looking", "we're seeking", "we're hiring", "your responsibilities",
+    "responsibilities", "the candidate", "the successful candidate", "join us as", "join our team as",
+)
+
+
+@lru_cache(maxsize=1)
+def _line_automaton() -> ahocorasick.Automaton:
+    a = ahocorasick.Automaton()
+    for p in ZERO_LINE_PHRASES:
+        a.add_word(p, ZERO)
+    for p in ROLE_CUE_PHRASES:
+        a.add_word(p, RESP)
+    a.make_automaton()
+    return a
+
+
+def _line_marks(low: str, starts: list[int]) -> tuple[set[int], set[int]]:
+    """Indices of boilerplate lines and of lines with role cues."""
+    zero: set[int] = set()
+    cue: set[int] = set()
+    for end, kind in _line_automaton().iter(low):
+        line = bisect.bisect_right(starts, end) - 1
+        (zero if kind == ZERO else cue).add(line)
+    return zero, cue
+
+
+@dataclass
+class Doc:
+    text: str  # lower-cased cleaned text, lines joined by "\n"
+    starts: list[int] = field(default_factory=list)  # start offset of each line
+    weights: list[float] = field(default_factory=list)  # section weight of each line
+    sections: list[str] = field(default_factory=list)
+    n_words: int = 0
+    n_content_words: int = 0  # words on lines with non-zero weight
+
+
+def _header(line: str) -> str | None:
+    """Section kind if the line looks like a header ("What you'll do:", "Requirements")."""
+    if len(line) > 70:
+        return None
+    stripped = line.strip()
+    colon = stripped.endswith(":")
+    bullet = _BULLET_RE.match(stripped) is not None
+    if bullet and not colon:
+        return None
+    core = _BULLET_RE.sub("", stripped).strip("#*:–—-|. ").strip()
+    if not core or len(core.split()) > (8 if colon else 5) or stripped.endswith("."):
+        return None
+    for sec, rx in _HEADER_RES:
+        m = rx.match(core)
+        if m:
+            rest = core[m.end():].lstrip()
+            if colon or not rest or rest[0] in "&/,(-" or rest.startswith("and ") or len(rest.split()) <= 1:
+                return sec
+    if colon or (len(core.split()) <= 5 and not bullet and core[-1:].isalpha() and len(core) > 3):
+        return UNKNOWN
+    return None
+
+
+def segment(text: str) -> Doc:
+    low = text.lower()
+    doc = Doc(text=low)
+    lines = low.split("\n")
+    pos = 0
+    for line in lines:
+        doc.starts.append(pos)
+        pos += len(line) + 1
+    zero_lines, cue_lines = _line_marks(low, doc.starts)
+    current = INTRO
+    seen_header = False
+    for i, line in enumerate(lines):
+        sec = _header(line)
+        if sec is UNKNOWN:
+            if current in (COMPANY, ZERO):
+                current = INTRO
+            doc.weights.append(0.0)
+            doc.sections.append(current)
+            continue
+        if sec is not None:
+            current = sec
+            seen_header = True
+            doc.weights.append(0.0)
+            doc.sections.append(sec)
+            continue
+        words = line.count(" ") + 1 if line else 0
+        doc.n_words += words
+        if i in zero_lines:
+            doc.weights.append(0.0)
+            doc.sections.append(ZERO)
+            continue
+        if current == COMPANY and i in cue_lines:
+            current = RESP
+        w = SECTION_WEIGHT[current]
+        if current == INTRO and not seen_header and _looks_like_company_blurb(line):
+            w = SECTION_WEIGHT[COMPANY] * 2
+        doc.weights.append(w)
+        doc.sections.append(current)
+        if w > 0:
+            doc.n_content_words += words
+    return doc
+
+
+_BLURB_RE = re.compile(
+    r"^(?:at |founded in|we are (?:a|an|the) |[a-z0-9&.' -]{2,40} (?:is|are) (?:a|an|the|one of) "
+    r"(?:leading|global|world|fast|premier|top|largest|pioneer|innovative|mission)|our mission|"
+    r"headquartered|with (?:offices|over|more than) )"
+)
+
+
+def _looks_like_company_blurb(line: str) -> bool:
+    return _BLURB_RE.match(line) is not None
+
+
+# --- language -----------------------------------------------------------------------------
+
+_EN = frozenset(
+    "the and of to in for with you we our a an is are will be on as or your this that "
+    "experience team work data from have has who what about at by".split()
+)
+_NON_EN = frozenset(
+    # de, fr, es, pt, it, nl, el function words that are not English words
+    "und der die das mit für wir sie ist ein eine zu von auf bei den dem des nicht oder "
+    "les des une pour avec dans nous vous est sur pas sont aux du "
+    "el los las una por con para del que como sus nuestro "
+    "uma com não são os da em "
+    "il di che per sono della gli nel "
+    "het een van voor zijn wij jij bij "
+    "και το της την των για με στο ή".split()
+)
+_PUNCT = ".,;:!?()[]{}\"'“”‘’«»•-–—/*"
+
+
+def detect_language(low_text: str) -> str:
+    """'en', 'non_en' or 'unknown' from stopword counts in the first few KB."""
+    words = [w.strip(_PUNCT) for w in low_text[:2500].split()]
+    words = [w for w in words if w.isalpha()]
+    if len(words) < 12:
+        return "unknown"
+    en = sum(1 for w in words if w in _EN)
+    other = sum(1 for w in words if w in _NON_EN)
+    if en >= 3 and en >= 1.5 * other:
+        return "en"
+    if other >= 3 and other > en:
+        return "non_en"
+    return "unknown"
