@@ -30,7 +30,9 @@ def corpus() -> list[tuple[str, str]]:
     dev = FIXTURES / "postings" / "labelled_dev.jsonl"
     if dev.exists():
         with open(dev, encoding="utf-8") as fh:
-            rows += [(r["title"], r["description"]) for r in map(json.loads, fh) if r.get("description")]
+            rows += [
+                (r["title"], r["description"]) for r in map(json.loads, fh) if r.get("description")
+            ]
     return rows
 
 
@@ -46,8 +48,9 @@ def main() -> int:
     if not rows:
         print("no fixture descriptions found", file=sys.stderr)
         return 2
-    for t, d in rows[:50]:  # warm-up: automata, regexes
+    for t, d in rows[:50]:  # warm-up: automata, regexes, lazy ftfy import
         tag(t, d)
+    tag("x", "Weâ€™re hiring â€\x9d now")
     work = list(islice(cycle(rows), args.n))
     lat = []
     t0 = time.perf_counter()
@@ -59,10 +62,16 @@ def main() -> int:
     chars = sum(len(d) for _, d in work)
     lat.sort()
     print(f"tagger_version      {TAGGER_VERSION}")
-    print(f"distinct bodies     {len(rows)} (median {statistics.median(len(d) for _, d in rows):.0f} chars)")
+    print(
+        f"distinct bodies     {len(rows)} (median {statistics.median(len(d) for _, d in rows):.0f} chars)"
+    )
     print(f"postings tagged     {len(work)} on 1 core in {wall:.2f} s")
-    print(f"throughput          {len(work) / wall:,.0f} postings/s  ({chars / wall / 1e6:.1f} MB/s of raw description)")
-    print(f"latency per posting p50 {lat[len(lat) // 2] * 1e3:.3f} ms  p99 {lat[int(len(lat) * 0.99)] * 1e3:.3f} ms  max {lat[-1] * 1e3:.2f} ms")
+    print(
+        f"throughput          {len(work) / wall:,.0f} postings/s  ({chars / wall / 1e6:.1f} MB/s of raw description)"
+    )
+    print(
+        f"latency per posting p50 {lat[len(lat) // 2] * 1e3:.3f} ms  p99 {lat[int(len(lat) * 0.99)] * 1e3:.3f} ms  max {lat[-1] * 1e3:.2f} ms"
+    )
     big = "<p>" + "Build Spark and Kafka pipelines; model data in dbt. " * 4000 + "</p>"
     s = time.perf_counter()
     tag("Data Engineer", big)

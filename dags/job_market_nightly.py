@@ -25,7 +25,7 @@ Params: `sources` limits the run to some source names (empty: all).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task
 
@@ -35,7 +35,7 @@ CURATED_POSTINGS = Asset(name="jobmarket_curated_postings", uri="file:///jobmark
 @dag(
     dag_id="job_market_nightly",
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
-    start_date=datetime(2026, 8, 1, tzinfo=timezone.utc),
+    start_date=datetime(2026, 8, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,

@@ -3,14 +3,24 @@
 One call handles one source (the DAG maps it over the configured sources).
 Boards are fetched in parallel; the shared client enforces per-host limits,
 so boards on the same host queue politely while other hosts proceed.
+
+Every board lands a manifest, whatever happened: ``ok``, ``not_modified``
+(a 304: the previous raw is landed again, byte for byte), ``failed`` or
+``skipped_robots``. A failed or skipped board lands no response bodies, so
+nothing partial is ever parsed as if it were the whole board. One board's
+failure, even a crash, never stops the others; a source whose boards all
+failed raises :class:`SourceFailed` after every board was attempted.
 """
 
 from __future__ import annotations
 
+import gzip
 import logging
 import time
+import zlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +28,7 @@ from typing import Any
 from jobmarket.config import BoardConfig, Settings, SourceConfig, SourcesFile, load_sources
 from jobmarket.http import PoliteClient
 from jobmarket.lake import Lake
-from jobmarket.sources import get_adapter
+from jobmarket.sources import FetchPlan, get_adapter
 
 log = logging.getLogger(__name__)
 
@@ -48,52 +58,107 @@ def _previous_manifest(lake: Lake, family: str, board: str, dt: date) -> tuple[P
     return None
 
 
+@dataclass
+class _Outcome:
+    status: str = "ok"
+    files: list[dict] = field(default_factory=list)
+    bodies: list[tuple[str, bytes]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stale_304: bool = False  # a 304 whose previous body cannot be reused
+
+
+def _assemble(
+    lake: Lake, plans: list[FetchPlan], previous: tuple[Path, dict] | None, conditional: dict
+) -> _Outcome:
+    out = _Outcome()
+    robots = failed = False
+    not_modified = 0
+    for plan in plans:
+        r = plan.result
+        entry = {"name": plan.name, "kind": plan.kind, "meta": plan.meta, **r.manifest()}
+        if r.robots_blocked:
+            robots = True
+            out.errors.append(f"{r.url}: {r.error}")
+        elif r.not_modified:
+            prev_etag, prev_lm, prev_name = conditional.get(r.url, (None, None, None))
+            body = None
+            if previous and prev_name:
+                try:
+                    body = lake.read_raw(previous[0], prev_name)
+                except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+                    log.warning("%s: previous raw %s/%s unreadable: %s", r.url, previous[0], prev_name, exc)
+            if body is None:
+                out.stale_304 = True
+                failed = True
+                sent = "a conditional request" if prev_name else "a request without validators"
+                out.errors.append(f"{r.url}: HTTP 304 Not Modified to {sent}, and no previous raw to reuse")
+            else:
+                # 304: this date's raw is the previous response, byte for byte;
+                # the validators carry forward when the 304 omits them.
+                out.bodies.append((plan.name, body))
+                entry["reused_from"] = str(previous[0].relative_to(lake.root))
+                entry["etag"] = entry["etag"] or prev_etag
+                entry["last_modified"] = entry["last_modified"] or prev_lm
+                not_modified += 1
+        elif not r.ok:
+            failed = True
+            out.errors.append(f"{r.url}: {r.error or f'HTTP {r.status}'}")
+        else:
+            out.bodies.append((plan.name, r.body))
+        out.files.append(entry)
+    if robots:
+        out.status = "skipped_robots"
+    elif failed or not plans:
+        out.status = "failed"
+        if not plans:
+            out.errors.append("adapter fetched nothing")
+    elif not_modified and not_modified == len(plans):
+        out.status = "not_modified"
+    if out.status in ("failed", "skipped_robots"):
+        out.bodies = []  # never land part of a board as if it were the whole board
+    return out
+
+
 def scrape_board(
     client: PoliteClient, lake: Lake, source: SourceConfig, board: BoardConfig, dt: date, run_id: str
 ) -> dict[str, Any]:
-    """Fetch one board and land it. Returns the board's manifest."""
+    """Fetch one board and land it. Returns the board's manifest.
+
+    Never raises for trouble with the board itself (network, HTTP, a crash in
+    the adapter): the trouble is recorded as a ``failed`` manifest.
+    """
     target = lake.raw_dir(source.family, board.token, dt)
     existing = lake.read_manifest(target)
     if existing is not None and existing.get("status") != "failed":
         # Raw is immutable: a rerun of the date reuses what was landed.
         return {**existing, "reused": True}
 
-    adapter = get_adapter(source.family)
     started = time.monotonic()
-    previous = _previous_manifest(lake, source.family, board.token, dt)
-    conditional = {}
-    if previous:
-        for f in previous[1].get("files", []):
-            if f.get("etag") or f.get("last_modified"):
-                conditional[f["url"]] = (f.get("etag"), f.get("last_modified"), f["name"])
-    plans = adapter.fetch(client, source, board, conditional=conditional)
+    plans: list[FetchPlan] = []
+    try:
+        adapter = get_adapter(source.family)
+        previous = _previous_manifest(lake, source.family, board.token, dt)
+        conditional = {}
+        if previous:
+            for f in previous[1].get("files", []):
+                if (f.get("etag") or f.get("last_modified")) and f["name"] in previous[1].get("landed", []):
+                    conditional[f["url"]] = (f.get("etag"), f.get("last_modified"), f["name"])
+        plans = adapter.fetch(client, source, board, conditional=conditional)
+        out = _assemble(lake, plans, previous, conditional)
+        if out.stale_304 and conditional:
+            # The previous raw is gone or damaged: ask again without validators.
+            log.warning("%s/%s: 304 but previous raw unusable; refetching unconditionally", source.name, board.token)
+            first = plans
+            plans = adapter.fetch(client, source, board, conditional={})
+            out = _assemble(lake, plans, None, {})
+            plans = first + plans
+    except Exception as exc:  # noqa: BLE001 - one board's crash must not stop the others
+        log.exception("%s/%s: scrape crashed", source.name, board.token)
+        out = _Outcome(status="failed", errors=[f"scrape crashed: {type(exc).__name__}: {exc}"])
 
-    files, bodies, errors = [], [], []
     status_counts: Counter = Counter()
-    status = "ok"
     for plan in plans:
-        r = plan.result
-        status_counts.update(r.status_counts)
-        entry = {"name": plan.name, "kind": plan.kind, "meta": plan.meta, **r.manifest()}
-        if r.robots_blocked:
-            status = "skipped_robots"
-            errors.append(f"{r.url}: {r.error}")
-        elif r.not_modified and previous and r.url in conditional:
-            # 304: this date's raw is the previous response, byte for byte.
-            prev_dir, _ = previous
-            bodies.append((plan.name, lake.read_raw(prev_dir, conditional[r.url][2])))
-            entry["reused_from"] = str(prev_dir.relative_to(lake.root))
-            if status == "ok":
-                status = "not_modified"
-        elif not r.ok:
-            errors.append(f"{r.url}: {r.error}")
-            if status != "skipped_robots":
-                status = "failed"
-        else:
-            bodies.append((plan.name, r.body))
-        files.append(entry)
-    if status in ("failed", "skipped_robots"):
-        bodies = []  # never land part of a board as if it were the whole board
+        status_counts.update(plan.result.status_counts)
     manifest = {
         "source": source.name,
         "family": source.family,
@@ -101,17 +166,17 @@ def scrape_board(
         "company": board.company,
         "dt": str(dt),
         "run_id": run_id,
-        "status": status,
-        "files": files if status not in ("failed", "skipped_robots") else files,
-        "landed": [name for name, _ in bodies],
-        "requests": sum(f["attempts"] for f in files),
-        "retries": sum(max(0, f["attempts"] - 1) for f in files),
-        "bytes": sum(f["bytes"] for f in files),
+        "status": out.status,
+        "files": out.files,
+        "landed": [name for name, _ in out.bodies],
+        "requests": sum(p.result.requests for p in plans),
+        "retries": sum(p.result.retries for p in plans),
+        "bytes": sum(p.result.bytes for p in plans),
         "status_counts": {str(k): v for k, v in sorted(status_counts.items())},
         "duration_s": round(time.monotonic() - started, 4),
-        "error": "; ".join(errors)[:2000] or None,
+        "error": "; ".join(out.errors)[:2000] or None,
     }
-    lake.land_raw(target, bodies, manifest)
+    lake.land_raw(target, out.bodies, manifest)
     return manifest
 
 
@@ -143,15 +208,32 @@ def scrape_source(
         log.warning("%s: %s is older than the freshness window; not scraping, reprocessing raw only", source.name, dt)
         return summary
 
+    own_client = client is None
     client = client or PoliteClient(sources.http.user_agent)
     workers = max(1, min(len(source.boards), source.max_concurrency * 2, 32))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"scrape-{source.name}") as pool:
-        manifests = list(pool.map(lambda b: scrape_board(client, lake, source, b, dt, run_id), source.boards))
+    manifests: list[dict[str, Any]] = []
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"scrape-{source.name}") as pool:
+            futures = [
+                (b, pool.submit(scrape_board, client, lake, source, b, dt, run_id)) for b in source.boards
+            ]
+            for b, fut in futures:
+                try:
+                    manifests.append(fut.result())
+                except Exception as exc:  # noqa: BLE001 - e.g. landing failed; parse records "no raw"
+                    log.exception("%s/%s: could not land the board", source.name, b.token)
+                    manifests.append(
+                        {"board": b.token, "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+                    )
+    finally:
+        if own_client:
+            client.close()
     counts = Counter(m["status"] for m in manifests)
     summary["boards"] = {m["board"]: m["status"] for m in manifests}
     summary["counts"] = dict(counts)
     summary["requests_per_host"] = dict(client.requests_per_host)
     failed = [m for m in manifests if m["status"] == "failed"]
+    summary["errors"] = {m["board"]: m["error"] for m in failed}
     for m in failed:
         log.error("%s/%s failed: %s", source.name, m["board"], m["error"])
     if manifests and len(failed) == len(manifests):

@@ -15,6 +15,15 @@ REGISTRY: dict[str, str] = {
     "greenhouse": "jobmarket.sources.greenhouse:GreenhouseAdapter",
     "lever": "jobmarket.sources.lever:LeverAdapter",
     "ashby": "jobmarket.sources.ashby:AshbyAdapter",
+    "smartrecruiters": "jobmarket.sources.smartrecruiters:SmartRecruitersAdapter",
+    "workable": "jobmarket.sources.workable:WorkableAdapter",
+    "recruitee": "jobmarket.sources.recruitee:RecruiteeAdapter",
+    "remoteok": "jobmarket.sources.remoteok:RemoteOkAdapter",
+    "remotive": "jobmarket.sources.remotive:RemotiveAdapter",
+    "arbeitnow": "jobmarket.sources.arbeitnow:ArbeitnowAdapter",
+    "himalayas": "jobmarket.sources.himalayas:HimalayasAdapter",
+    "hn": "jobmarket.sources.hn:HackerNewsAdapter",
+    "jsonld": "jobmarket.sources.jsonld:JsonLdAdapter",
 }
 
 _CACHE: dict[str, Adapter] = {}

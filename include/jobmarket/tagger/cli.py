@@ -14,7 +14,9 @@ from .evaluation import evaluate, format_report, iter_jsonl, load_rows
 
 
 def tag_main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="jobmarket tag", description="Tag JSON-lines postings (id, title, description).")
+    ap = argparse.ArgumentParser(
+        prog="jobmarket tag", description="Tag JSON-lines postings (id, title, description)."
+    )
     ap.add_argument("file", help="JSON-lines file, or - for stdin")
     args = ap.parse_args(argv)
     fh = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
@@ -33,10 +35,16 @@ def tag_main(argv: list[str]) -> int:
 
 
 def evaluate_main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="jobmarket evaluate", description="Score the tagger on labelled JSON-lines postings.")
+    ap = argparse.ArgumentParser(
+        prog="jobmarket evaluate", description="Score the tagger on labelled JSON-lines postings."
+    )
     ap.add_argument("file", help="JSON lines with id, title, description, archetype, acceptable")
-    ap.add_argument("--split", choices=["all", "tune", "holdout"], default="all",
-                    help="evaluate on a stable half of the rows (split by id hash)")
+    ap.add_argument(
+        "--split",
+        choices=["all", "tune", "holdout"],
+        default="all",
+        help="evaluate on a stable half of the rows (split by id hash)",
+    )
     ap.add_argument("--errors", action="store_true", help="also list the misclassified postings")
     args = ap.parse_args(argv)
     rows = load_rows(args.file, args.split)
@@ -44,15 +52,19 @@ def evaluate_main(argv: list[str]) -> int:
         print("no labelled rows", file=sys.stderr)
         return 2
     res = evaluate(rows)
-    print(f"file={args.file} split={args.split} tagger_version={res['tagged'][0]['tagger_version']}")
+    print(
+        f"file={args.file} split={args.split} tagger_version={res['tagged'][0]['tagger_version']}"
+    )
     print(format_report("tagger", res["tagger"]))
     print(format_report("title-only baseline", res["title_baseline"]))
     if args.errors:
         print("misclassified:")
         for r, t, ok in zip(rows, res["tagged"], res["tagger"]["right"], strict=True):
             if not ok:
-                print(f"  {r.get('id')}: gold={'/'.join(r.get('acceptable') or [])} pred={t['archetype']}"
-                      f" conf={t['confidence']:.2f} title={r.get('title', '')[:60]!r}")
+                print(
+                    f"  {r.get('id')}: gold={'/'.join(r.get('acceptable') or [])} pred={t['archetype']}"
+                    f" conf={t['confidence']:.2f} title={r.get('title', '')[:60]!r}"
+                )
     return 0
 
 
@@ -60,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     commands = {"tag": tag_main, "evaluate": evaluate_main}
     if not argv or argv[0] not in commands:
-        print("usage: python -m jobmarket.tagger.cli {tag,evaluate} FILE [options]", file=sys.stderr)
+        print(
+            "usage: python -m jobmarket.tagger.cli {tag,evaluate} FILE [options]", file=sys.stderr
+        )
         return 2
     return commands[argv[0]](argv[1:])
 

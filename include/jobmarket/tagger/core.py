@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from . import extract, text
-from .lexicon import ARCHETYPES, DATA_DIR, lexicon, phrase_matcher, find_skills, skill_taxonomy
+from .lexicon import ARCHETYPES, DATA_DIR, find_skills, lexicon, phrase_matcher, skill_taxonomy
 from .title import title_archetype, title_seniority
 
 DATA_ARCHETYPES = ARCHETYPES[:-1]
@@ -36,7 +36,7 @@ def _evidence(doc: text.Doc) -> tuple[dict[str, float], dict[str, dict[str, floa
     n_chars = max(len(doc.text), 1)
     starts, weights = doc.starts, doc.weights
     per_phrase: dict[str, dict[str, list[float]]] = {a: {} for a in ARCHETYPES}
-    for start, key, payloads in phrase_matcher().find(doc.text):
+    for start, _key, payloads in phrase_matcher().find(doc.text):
         line = bisect.bisect_right(starts, start) - 1
         sw = weights[line]
         if sw <= 0:
@@ -137,7 +137,12 @@ def tag(title: str | None, description: str | None) -> dict:
     margin = probs[top] - probs[runner]
     secondary = None
     sec_p = _params()["scoring"]["secondary_min_ratio"]
-    if kind == "body" and runner != "other" and top != "other" and probs[runner] >= sec_p * probs[top]:
+    if (
+        kind == "body"
+        and runner != "other"
+        and top != "other"
+        and probs[runner] >= sec_p * probs[top]
+    ):
         secondary = runner
     confidence = _calibrate(probs[top], margin, kind, t_arch)
     if language == "non_en" and kind == "body":

@@ -50,7 +50,9 @@ def _resolve_bodies(rows: list[dict]) -> None:
     }
     missing = refs - bodies.keys()
     if missing:
-        raise FileNotFoundError(f"{len(missing)} labelled postings not found in the fixtures, e.g. {sorted(missing)[0]}")
+        raise FileNotFoundError(
+            f"{len(missing)} labelled postings not found in the fixtures, e.g. {sorted(missing)[0]}"
+        )
     for r in rows:
         if "description" not in r and r.get("source"):
             r["description"] = bodies[(r["source"], str(r["id"]))]
@@ -79,7 +81,13 @@ def metrics(rows: list[dict], preds: list[str], confs: list[float]) -> dict:
         prec = tp / (tp + fp) if tp + fp else 0.0
         rec = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        per[a] = {"precision": prec, "recall": rec, "f1": f1, "support": tp + fn, "predicted": tp + fp}
+        per[a] = {
+            "precision": prec,
+            "recall": rec,
+            "f1": f1,
+            "support": tp + fn,
+            "predicted": tp + fp,
+        }
     present = [a for a in ARCHETYPES if per[a]["support"] or per[a]["predicted"]]
     macro = sum(per[a]["f1"] for a in present) / len(present) if present else 0.0
     confusion = {g: {p: 0 for p in ARCHETYPES} for g in ARCHETYPES}
@@ -89,29 +97,47 @@ def metrics(rows: list[dict], preds: list[str], confs: list[float]) -> dict:
     for lo, hi in CAL_BINS:
         idx = [i for i, c in enumerate(confs) if lo <= c < hi]
         if idx:
-            cal.append({"bin": f"{lo:.1f}-{min(hi, 1.0):.1f}", "n": len(idx),
-                        "mean_confidence": sum(confs[i] for i in idx) / len(idx),
-                        "accuracy": sum(right[i] for i in idx) / len(idx)})
+            cal.append(
+                {
+                    "bin": f"{lo:.1f}-{min(hi, 1.0):.1f}",
+                    "n": len(idx),
+                    "mean_confidence": sum(confs[i] for i in idx) / len(idx),
+                    "accuracy": sum(right[i] for i in idx) / len(idx),
+                }
+            )
     ece = sum(b["n"] * abs(b["mean_confidence"] - b["accuracy"]) for b in cal) / n if n else 0.0
-    return {"n": n, "accuracy": sum(right) / n if n else 0.0, "macro_f1": macro,
-            "per_archetype": per, "confusion": confusion, "calibration": cal, "ece": ece,
-            "right": right}
+    return {
+        "n": n,
+        "accuracy": sum(right) / n if n else 0.0,
+        "macro_f1": macro,
+        "per_archetype": per,
+        "confusion": confusion,
+        "calibration": cal,
+        "ece": ece,
+        "right": right,
+    }
 
 
 def evaluate(rows: list[dict]) -> dict:
     tagged = [tag(r.get("title"), r.get("description")) for r in rows]
     body = metrics(rows, [t["archetype"] for t in tagged], [t["confidence"] for t in tagged])
     title_only = [tag(r.get("title"), None) for r in rows]
-    base = metrics(rows, [t["archetype"] for t in title_only], [t["confidence"] for t in title_only])
+    base = metrics(
+        rows, [t["archetype"] for t in title_only], [t["confidence"] for t in title_only]
+    )
     return {"tagger": body, "title_baseline": base, "tagged": tagged}
 
 
 def format_report(name: str, m: dict) -> str:
-    out = [f"== {name}: n={m['n']}  accuracy={m['accuracy']:.3f}  macro-F1={m['macro_f1']:.3f}  ECE={m['ece']:.3f}",
-           f"{'archetype':<14}{'prec':>6}{'rec':>6}{'f1':>6}{'gold':>6}{'pred':>6}"]
+    out = [
+        f"== {name}: n={m['n']}  accuracy={m['accuracy']:.3f}  macro-F1={m['macro_f1']:.3f}  ECE={m['ece']:.3f}",
+        f"{'archetype':<14}{'prec':>6}{'rec':>6}{'f1':>6}{'gold':>6}{'pred':>6}",
+    ]
     for a in ARCHETYPES:
         p = m["per_archetype"][a]
-        out.append(f"{a:<14}{p['precision']:>6.2f}{p['recall']:>6.2f}{p['f1']:>6.2f}{p['support']:>6}{p['predicted']:>6}")
+        out.append(
+            f"{a:<14}{p['precision']:>6.2f}{p['recall']:>6.2f}{p['f1']:>6.2f}{p['support']:>6}{p['predicted']:>6}"
+        )
     short = {a: a[:6] for a in ARCHETYPES}
     out.append("confusion (rows gold, cols predicted):")
     out.append(" " * 14 + "".join(f"{short[a]:>8}" for a in ARCHETYPES))
@@ -119,7 +145,9 @@ def format_report(name: str, m: dict) -> str:
         out.append(f"{g:<14}" + "".join(f"{m['confusion'][g][p]:>8}" for p in ARCHETYPES))
     out.append("calibration (confidence bin: n, mean confidence, accuracy):")
     for b in m["calibration"]:
-        out.append(f"  {b['bin']}: n={b['n']:<4} conf={b['mean_confidence']:.2f}  acc={b['accuracy']:.2f}")
+        out.append(
+            f"  {b['bin']}: n={b['n']:<4} conf={b['mean_confidence']:.2f}  acc={b['accuracy']:.2f}"
+        )
     return "\n".join(out)
 
 

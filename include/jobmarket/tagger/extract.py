@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import re
 
-_NUM_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-              "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15}
+_NUM_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "fifteen": 15,
+}
 _NUM = r"(\d{1,2}|" + "|".join(_NUM_WORDS) + r")"
 _YEARS_RE = re.compile(
-    r"(?:(?:minimum|at least|min\.?|over|more than)\s+(?:of\s+)?)?" + _NUM
+    r"(?:(?:minimum|at least|min\.?|over|more than)\s+(?:of\s+)?)?"
+    + _NUM
     + r"(?:\s*\(\d{1,2}\))?\s*(?:\+|plus)?\s*(?:(?:-|–|to)\s*\d{1,2}\s*\+?\s*)?(?:years?|yrs?)\b"
     r"([^.\n;]{0,80})"
 )
-_EXP_CONTEXT = re.compile(r"experience|background|working|industry|professional|hands-on|in (?:a|an|the) |of (?:building|developing|working)|work ")
+_EXP_CONTEXT = re.compile(
+    r"experience|background|working|industry|professional|hands-on|in (?:a|an|the) |of (?:building|developing|working)|work "
+)
 _NOT_EXP = re.compile(r"^\s*(?:old|of age|ago|in business|history|warranty)|founded|anniversary")
 
 
@@ -21,7 +36,10 @@ def _iter_year_matches(low_text: str):
     pos = 0
     last_end = -1
     while True:
-        y = min((i for i in (low_text.find("year", pos), low_text.find("yr", pos)) if i >= 0), default=-1)
+        y = min(
+            (i for i in (low_text.find("year", pos), low_text.find("yr", pos)) if i >= 0),
+            default=-1,
+        )
         if y < 0:
             return
         lo = max(0, y - 40, last_end)

@@ -43,29 +43,27 @@ def _variants(phrase: str) -> set[str]:
     return out
 
 
-def _boundary_ok(text: str, start: int, end: int, key: str) -> bool:
-    if key[0].isalnum() and start > 0 and text[start - 1].isalnum():
-        return False
-    if key[-1].isalnum() and end + 1 < len(text) and text[end + 1].isalnum():
-        return False
-    return True
-
-
 class Matcher:
     """One Aho-Corasick automaton; values are lists of payload tuples."""
 
     def __init__(self, entries: dict[str, list[tuple]]):
         self.automaton = ahocorasick.Automaton()
         for key, payloads in entries.items():
-            self.automaton.add_word(key, (key, tuple(payloads)))
+            # store the key length and which edges need a word-boundary check
+            value = (key, len(key) - 1, key[0].isalnum(), key[-1].isalnum(), tuple(payloads))
+            self.automaton.add_word(key, value)
         self.automaton.make_automaton()
 
     def find(self, text: str):
         """Yield (start, key, payloads) for longest, non-overlapping, word-bounded matches."""
-        for end, (key, payloads) in self.automaton.iter_long(text):
-            start = end - len(key) + 1
-            if _boundary_ok(text, start, end, key):
-                yield start, key, payloads
+        last = len(text) - 1
+        for end, (key, span, left, right, payloads) in self.automaton.iter_long(text):
+            start = end - span
+            if left and start > 0 and text[start - 1].isalnum():
+                continue
+            if right and end < last and text[end + 1].isalnum():
+                continue
+            yield start, key, payloads
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +90,12 @@ def skill_matcher() -> Matcher:
 
 @lru_cache(maxsize=1)
 def phrase_matcher() -> Matcher:
-    group_of = {v: g for g, members in lexicon().get("groups", {}).items() for m in members for v in _variants(m)}
+    group_of = {
+        v: g
+        for g, members in lexicon().get("groups", {}).items()
+        for m in members
+        for v in _variants(m)
+    }
     best: dict[str, dict[str, float]] = {}
     for archetype, by_weight in lexicon()["phrases"].items():
         for weight, phrases in by_weight.items():
@@ -101,7 +104,9 @@ def phrase_matcher() -> Matcher:
                     cur = best.setdefault(v, {})
                     cur[archetype] = max(cur.get(archetype, 0.0), float(weight))
     # payload: (archetype, weight, evidence name); grouped phrases share one evidence name
-    return Matcher({k: [(a, w, group_of.get(k, k)) for a, w in sorted(v.items())] for k, v in best.items()})
+    return Matcher(
+        {k: [(a, w, group_of.get(k, k)) for a, w in sorted(v.items())] for k, v in best.items()}
+    )
 
 
 CONTEXT = "__context__"
@@ -111,7 +116,11 @@ CONTEXT_SKILLS = {
     "r": (
         "languages",
         re.compile(
-            _LANGS + _SEP + r"r\b(?![&'’+-])|(?<![\w&'’.-])r" + _SEP + _LANGS
+            _LANGS
+            + _SEP
+            + r"r\b(?![&'’+-])|(?<![\w&'’.-])r"
+            + _SEP
+            + _LANGS
             + r"|(?<![\w&'’.-])r (?:programming|language|studio|shiny|packages?|scripts?)\b"
             + r"|\b(?:in|using|with) r\b(?![&'’+.-])|\brstudio\b|\btidyverse\b|\bggplot2?\b"
         ),
@@ -119,7 +128,11 @@ CONTEXT_SKILLS = {
     "go": (
         "languages",
         re.compile(
-            _LANGS + _SEP + r"go\b(?![-\s]*to\b)(?!-)|(?<![\w'’-])go" + _SEP + _LANGS
+            _LANGS
+            + _SEP
+            + r"go\b(?![-\s]*to\b)(?!-)|(?<![\w'’-])go"
+            + _SEP
+            + _LANGS
             + r"|\bgo \(golang\)|\b(?:written in|in|using|with) go(?: and| or|,|\.|\)|$)(?![-\s]*to\b)"
             + r"|\bgo (?:programming|developer|engineer|services|microservices)\b"
         ),

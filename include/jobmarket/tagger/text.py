@@ -26,7 +26,9 @@ _LI_RE = re.compile(r"<\s*li\b[^>]*>", re.I)
 _SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _WS_RE = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _NL_RE = re.compile(r"\n\s*\n+")
-_MOJIBAKE_RE = re.compile("[ÃÂâ][\u0080-\u00bf\u20ac\u201a-\u203a\u0152\u0153\u0160\u0161\u017d\u017e\u0178]|â€")
+_MOJIBAKE_RE = re.compile(
+    "[ÃÂâ][\u0080-\u00bf\u20ac\u201a-\u203a\u0152\u0153\u0160\u0161\u017d\u017e\u0178]|â€"
+)
 _BULLET_RE = re.compile(r"^[\s•·\-\*–—●▪◦o]+(?=\S)")
 
 
@@ -44,22 +46,43 @@ def html_to_text(s: str) -> str:
     return html.unescape(s)
 
 
+_MOJI_SEQ_RE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{1,3}"
+)
+
+
+def _fix_seq(m: re.Match) -> str:
+    """Re-decode one UTF-8 sequence that was read as cp1252/latin-1 ("â€™" -> "’")."""
+    seq = m.group()
+    raw = bytearray()
+    for ch in seq:
+        o = ord(ch)
+        if o < 256:
+            raw.append(o)
+        else:
+            try:
+                raw += ch.encode("cp1252")
+            except UnicodeError:
+                return seq
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return seq
+
+
 def fix_mojibake(s: str) -> tuple[str, bool]:
     if _MOJIBAKE_RE.search(s) is None:
         return s, False
-    for enc in ("cp1252", "latin-1"):  # fast path: the whole body was decoded with one wrong codec
-        try:
-            fixed = s.encode(enc).decode("utf-8")
-            return fixed, fixed != s
-        except UnicodeError:
-            pass
-    import ftfy  # imported lazily: only mixed mojibake bodies pay for it
+    fixed = _MOJI_SEQ_RE.sub(_fix_seq, s)  # fast path for the common, sequence-local damage
+    if _MOJIBAKE_RE.search(fixed):
+        import ftfy  # imported lazily: only bodies the fast path cannot repair pay for it
 
-    lines = s.split("\n")
-    for i, line in enumerate(lines):  # repair only the damaged lines: ftfy is slow on long text
-        if _MOJIBAKE_RE.search(line):
-            lines[i] = ftfy.fix_encoding(line)
-    fixed = "\n".join(lines)
+        lines = fixed.split("\n")
+        for i, line in enumerate(lines):  # repair only the damaged lines: ftfy is slow on long text
+            if _MOJIBAKE_RE.search(line):
+                lines[i] = ftfy.fix_text(line)
+        fixed = "\n".join(lines)
     return fixed, fixed != s
 
 
@@ -90,53 +113,128 @@ def clean(description: str) -> tuple[str, list[str]]:
 
 # --- sections ---------------------------------------------------------------------------
 
-RESP, REQ, NICE, COMPANY, ZERO, INTRO = "responsibilities", "requirements", "nice", "company", "zero", "intro"
+RESP, REQ, NICE, COMPANY, ZERO, INTRO = (
+    "responsibilities",
+    "requirements",
+    "nice",
+    "company",
+    "zero",
+    "intro",
+)
 UNKNOWN = "unknown"
 SECTION_WEIGHT = {RESP: 1.5, REQ: 1.0, NICE: 0.45, COMPANY: 0.15, ZERO: 0.0, INTRO: 0.9}
 
-_HEADERS = [    (RESP, r"what to expect|about the (?:job|position)|position description|the work|what we expect"),
+_HEADERS = [
+    (
+        RESP,
+        r"what to expect|about the (?:job|position)|position description|the work|what we expect",
+    ),
     (REQ, r"expertise|your area of expertise|technical skills|tech stack|our stack"),
-    (NICE, r"nice[ -]to[ -]haves?|bonus(?: points)?|preferred(?: qualifications| skills| experience)?|"
-           r"desired(?: skills| qualifications)?|pluses|it'?s a plus|good to have|extra credit|ideally|"
-           r"would be great|would be a plus|even better|additional (?:skills|qualifications)"),
-    (RESP, r"(?:key |your |main |primary |core |job )?(?:responsibilities|duties|accountabilities)|"
-           r"what you(?:'ll| will)? (?:do|be doing|work on|achieve)|you will|you'll|in this role|"
-           r"the role|role overview|about the role|your role|the opportunity|day[ -]to[ -]day|"
-           r"your impact|the impact you'?ll have|what the job involves|your mission|the job|"
-           r"job description|position summary|job summary|overview of the role|what'?s the role|"
-           r"essential functions|key tasks|your tasks|tasks"),
-    (REQ, r"(?:minimum |basic |required |key |essential |must[ -]have |your )?(?:qualifications|"
-          r"requirements|skills|experience|competencies)|what you(?:'ll| will)? bring|who you are|"
-          r"you have|you are|about you|we'?re looking for|what we(?: are|'re) looking for|"
-          r"what you need|must haves?|you might be a fit|you may be a good fit|ideal candidate|"
-          r"your profile|your background|education"),
-    (COMPANY, r"(?:more )?about (?:us|the company|the team|our company)|who we are|our mission|company overview|"
-              r"our story|why join(?: us)?|life at|our culture|our values|about [a-z0-9&.' -]{2,30}"),
-    (ZERO, r"benefits|perks|what we offer|compensation|salary|pay(?: range| transparency)?|total rewards|"
-           r"why you'?ll love|equal (?:employment )?opportunity|eeo|diversity|accommodations?|"
-           r"privacy|how to apply|application process|location|working hours|our benefits|"
-           r"the package|what'?s in it for you|we offer|additional information|disclaimer|"
-           r"u\.?s\.? pay range|base pay|job details|hiring process|interview process")
+    (
+        NICE,
+        r"nice[ -]to[ -]haves?|bonus(?: points)?|preferred(?: qualifications| skills| experience)?|"
+        r"desired(?: skills| qualifications)?|pluses|it'?s a plus|good to have|extra credit|ideally|"
+        r"would be great|would be a plus|even better|additional (?:skills|qualifications)",
+    ),
+    (
+        RESP,
+        r"(?:key |your |main |primary |core |job )?(?:responsibilities|duties|accountabilities)|"
+        r"what you(?:'ll| will)? (?:do|be doing|work on|achieve)|you will|you'll|in this role|"
+        r"the role|role overview|about the role|your role|the opportunity|day[ -]to[ -]day|"
+        r"your impact|the impact you'?ll have|what the job involves|your mission|the job|"
+        r"job description|position summary|job summary|overview of the role|what'?s the role|"
+        r"essential functions|key tasks|your tasks|tasks",
+    ),
+    (
+        REQ,
+        r"(?:minimum |basic |required |key |essential |must[ -]have |your )?(?:qualifications|"
+        r"requirements|skills|experience|competencies)|what you(?:'ll| will)? bring|who you are|"
+        r"you have|you are|about you|we'?re looking for|what we(?: are|'re) looking for|"
+        r"what you need|must haves?|you might be a fit|you may be a good fit|ideal candidate|"
+        r"your profile|your background|education",
+    ),
+    (
+        COMPANY,
+        r"(?:more )?about (?:us|the company|the team|our company)|who we are|our mission|company overview|"
+        r"our story|why join(?: us)?|life at|our culture|our values|about [a-z0-9&.' -]{2,30}",
+    ),
+    (
+        ZERO,
+        r"benefits|perks|what we offer|compensation|salary|pay(?: range| transparency)?|total rewards|"
+        r"why you'?ll love|equal (?:employment )?opportunity|eeo|diversity|accommodations?|"
+        r"privacy|how to apply|application process|location|working hours|our benefits|"
+        r"the package|what'?s in it for you|we offer|additional information|disclaimer|"
+        r"u\.?s\.? pay range|base pay|job details|hiring process|interview process",
+    ),
 ]
 _HEADER_RES = [(sec, re.compile(r"^(?:" + pat + r")\b")) for sec, pat in _HEADERS]
 
 # Lines containing any of these are legal / benefits boilerplate and weigh nothing.
 ZERO_LINE_PHRASES = (
-    "equal opportunit", "equal employment opportunit", "without regard to", "regardless of race",
-    "regardless of age", "regardless of gender", "regardless of sex", "race, color", "race, colour",
-    "sexual orientation", "gender identity", "protected veteran", "veteran status",
-    "reasonable accommodation", "e-verify", "affirmative action", "pay transparency", "salary range",
-    "base salary", "base pay", "compensation range", "pay range", "401(k)", "401k", "health insurance",
-    "dental", "paid time off", "parental leave", "privacy policy", "privacy notice", "applicants with",
-    "applicants who", "background check", "drug-free", "drug free", "at-will", "we are committed to building",
-    "we are committed to creating", "we are committed to diversity", "diverse and inclusive",
-    "diverse & inclusive", "fraudulent", "recruitment agenc", "unsolicited resum",
+    "equal opportunit",
+    "equal employment opportunit",
+    "without regard to",
+    "regardless of race",
+    "regardless of age",
+    "regardless of gender",
+    "regardless of sex",
+    "race, color",
+    "race, colour",
+    "sexual orientation",
+    "gender identity",
+    "protected veteran",
+    "veteran status",
+    "reasonable accommodation",
+    "e-verify",
+    "affirmative action",
+    "pay transparency",
+    "salary range",
+    "base salary",
+    "base pay",
+    "compensation range",
+    "pay range",
+    "401(k)",
+    "401k",
+    "health insurance",
+    "dental",
+    "paid time off",
+    "parental leave",
+    "privacy policy",
+    "privacy notice",
+    "applicants with",
+    "applicants who",
+    "background check",
+    "drug-free",
+    "drug free",
+    "at-will",
+    "we are committed to building",
+    "we are committed to creating",
+    "we are committed to diversity",
+    "diverse and inclusive",
+    "diverse & inclusive",
+    "fraudulent",
+    "recruitment agenc",
+    "unsolicited resum",
 )
 # A line with one of these describes the role, even inside an "About us" block.
 ROLE_CUE_PHRASES = (
-    "you will", "you'll", "in this role", "the role", "this role", "we are looking", "we are seeking",
-    "we are hiring", "we're looking", "we're seeking", "we're hiring", "your responsibilities",
-    "responsibilities", "the candidate", "the successful candidate", "join us as", "join our team as",
+    "you will",
+    "you'll",
+    "in this role",
+    "the role",
+    "this role",
+    "we are looking",
+    "we are seeking",
+    "we are hiring",
+    "we're looking",
+    "we're seeking",
+    "we're hiring",
+    "your responsibilities",
+    "responsibilities",
+    "the candidate",
+    "the successful candidate",
+    "join us as",
+    "join our team as",
 )
 
 
@@ -186,8 +284,14 @@ def _header(line: str) -> str | None:
     for sec, rx in _HEADER_RES:
         m = rx.match(core)
         if m:
-            rest = core[m.end():].lstrip()
-            if colon or not rest or rest[0] in "&/,(-" or rest.startswith("and ") or len(rest.split()) <= 1:
+            rest = core[m.end() :].lstrip()
+            if (
+                colon
+                or not rest
+                or rest[0] in "&/,(-"
+                or rest.startswith("and ")
+                or len(rest.split()) <= 1
+            ):
                 return sec
     if colon or (len(core.split()) <= 5 and not bullet and core[-1:].isalpha() and len(core) > 3):
         return UNKNOWN

@@ -12,36 +12,63 @@ from functools import lru_cache
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     (a, re.compile(p))
     for a, p in [
-        ("other", r"data entry|\bclerk\b|typist|\bdata (?:collection|labell?ing|annotat)|"
-                  r"\bai (?:trainer|tutor)\b|\bcoder\b.*\btraining\b|\bsdet\b|\bqa\b|quality assurance|"
-                  r"\bproduct (?:manager|management|owner|director)\b|account (?:executive|manager)|"
-                  r"\bsales\b|recruit|designer|solutions? (?:architect|engineer)|\bfull[ -]?stack\b|"
-                  r"front[ -]?end|\bios\b|android|devops|\bsre\b|site reliability|security|"
-                  r"immunology|biology|chemist|clinical|\bnurse\b|therapist|counsel"),
-        ("ai_engineer", r"\b(?:llm|genai|gen ai|generative ai|prompt|agentic|ai agents?|conversational ai)\b"
-                        r"|\bai (?:engineer|developer|software engineer|application|product engineer)|"
-                        r"\bapplied ai engineer|forward deployed .*\b(?:ai|agent)"),
-        ("ml_engineer", r"mlops|ml ?ops|machine learning operations|\bml (?:platform|infra|infrastructure|systems?)\b|"
-                        r"machine learning (?:platform|infrastructure|systems?)|\bai (?:platform|infrastructure)\b|"
-                        r"inference"),
-        ("research", r"research (?:scientist|engineer|lead|director|fellow)|\bresearcher\b|"
-                     r"\bresearch\b.*\b(?:ai|ml|machine learning|deep learning|nlp|vision|rl)\b|"
-                     r"\b(?:ai|ml|machine learning)\b.*\bresearch|chief scientist|chief science"),
-        ("ml_engineer", r"machine learning engineer|\bml engineer|\bmle\b|\bai/ml engineer|\bml/ai engineer|"
-                        r"machine learning software engineer|\bml software engineer"),
-        ("applied_ml", r"machine learning scientist|\bml scientist|applied scientist|applied ai scientist|"
-                       r"\bnlp\b|computer vision|deep learning|\bperception\b|\bquantitative research|"
-                       r"data scientist.*\b(?:machine learning|ml|modeling|ai)\b|recommend|ranking|"
-                       r"\bdecision scien"),
-        ("analytics", r"data scien.*\b(?:analytics|product|marketing|insights|business|growth)\b|"
-                      r"\b(?:product|marketing|business|growth) data scien"),
-        ("data_engineer", r"data engineer|\betl\b|data architect|big data|data platform|"
-                          r"data infrastructure|analytics engineer|data warehouse|\bdwh\b|data pipeline|"
-                          r"data integration|database engineer|data modell?er"),
+        (
+            "other",
+            r"data entry|\bclerk\b|typist|\bdata (?:collection|labell?ing|annotat)|"
+            r"\bai (?:trainer|tutor)\b|\bcoder\b.*\btraining\b|\bsdet\b|\bqa\b|quality assurance|"
+            r"\bproduct (?:manager|management|owner|director)\b|account (?:executive|manager)|"
+            r"\bsales\b|recruit|designer|solutions? (?:architect|engineer)|\bfull[ -]?stack\b|"
+            r"front[ -]?end|\bios\b|android|devops|\bsre\b|site reliability|security|"
+            r"immunology|biology|chemist|clinical|\bnurse\b|therapist|counsel",
+        ),
+        (
+            "ai_engineer",
+            r"\b(?:llm|genai|gen ai|generative ai|prompt|agentic|ai agents?|conversational ai)\b"
+            r"|\bai (?:engineer|developer|software engineer|application|product engineer)|"
+            r"\bapplied ai engineer|forward deployed .*\b(?:ai|agent)",
+        ),
+        (
+            "ml_engineer",
+            r"mlops|ml ?ops|machine learning operations|\bml (?:platform|infra|infrastructure|systems?)\b|"
+            r"machine learning (?:platform|infrastructure|systems?)|\bai (?:platform|infrastructure)\b|"
+            r"inference",
+        ),
+        (
+            "research",
+            r"research (?:scientist|engineer|lead|director|fellow)|\bresearcher\b|"
+            r"\bresearch\b.*\b(?:ai|ml|machine learning|deep learning|nlp|vision|rl)\b|"
+            r"\b(?:ai|ml|machine learning)\b.*\bresearch|chief scientist|chief science",
+        ),
+        (
+            "ml_engineer",
+            r"machine learning engineer|\bml engineer|\bmle\b|\bai/ml engineer|\bml/ai engineer|"
+            r"machine learning software engineer|\bml software engineer",
+        ),
+        (
+            "applied_ml",
+            r"machine learning scientist|\bml scientist|applied scientist|applied ai scientist|"
+            r"\bnlp\b|computer vision|deep learning|\bperception\b|\bquantitative research|"
+            r"data scientist.*\b(?:machine learning|ml|modeling|ai)\b|recommend|ranking|"
+            r"\bdecision scien",
+        ),
+        (
+            "analytics",
+            r"data scien.*\b(?:analytics|product|marketing|insights|business|growth)\b|"
+            r"\b(?:product|marketing|business|growth) data scien",
+        ),
+        (
+            "data_engineer",
+            r"data engineer|\betl\b|data architect|big data|data platform|"
+            r"data infrastructure|analytics engineer|data warehouse|\bdwh\b|data pipeline|"
+            r"data integration|database engineer|data modell?er",
+        ),
         ("applied_ml", r"data scien|machine learning|\bml\b|artificial intelligence|\bai\b"),
-        ("analytics", r"data analy|\banalytics\b|business intelligence|\bbi\b|statistic|biostat|"
-                      r"\binsights?\b|reporting|\bquantitative analyst|business analyst|"
-                      r"(?:marketing|product|financial|pricing|operations|growth) analyst"),
+        (
+            "analytics",
+            r"data analy|\banalytics\b|business intelligence|\bbi\b|statistic|biostat|"
+            r"\binsights?\b|reporting|\bquantitative analyst|business analyst|"
+            r"(?:marketing|product|financial|pricing|operations|growth) analyst",
+        ),
     ]
 ]
 
@@ -66,15 +93,27 @@ def title_archetype(title: str | None) -> str | None:
 _SENIORITY: list[tuple[str, re.Pattern[str]]] = [
     (s, re.compile(p))
     for s, p in [
-        ("intern", r"\bintern(?:ship)?s?\b|\bpraktik|\bwerkstudent|\bapprentice|\btrainee\b|"
-                   r"\bco-?op\b|\bstudent\b"),
-        ("director_plus", r"\bdirector\b|\bvp\b|vice president|\bchief\b|\bhead of\b|\bhead,|^head\b|"
-                          r"\bc[tdeo]o\b|\bsvp\b|\bevp\b"),
+        (
+            "intern",
+            r"\bintern(?:ship)?s?\b|\bpraktik|\bwerkstudent|\bapprentice|\btrainee\b|"
+            r"\bco-?op\b|\bstudent\b",
+        ),
+        (
+            "director_plus",
+            r"\bdirector\b|\bvp\b|vice president|\bchief\b|\bhead of\b|\bhead,|^head\b|"
+            r"\bc[tdeo]o\b|\bsvp\b|\bevp\b",
+        ),
         ("manager", r"\bmanager\b|\bmanagement\b|\bmgr\b"),
         ("staff_principal", r"\bstaff\b|\bprincipal\b|\bdistinguished\b|\bfellow\b|\barchitect\b"),
-        ("senior", r"\bsenior\b|\bsr\b|\bsr\.|\blead\b|\biii\b|\biv\b|\bexpert\b|\blevel (?:3|4)\b"),
-        ("junior", r"\bjunior\b|\bjr\b|\bjr\.|\bentry[ -]level\b|\bgraduate\b|\bnew grad|"
-                   r"\bassociate\b|\bi\b|\blevel 1\b|\bearly career\b"),
+        (
+            "senior",
+            r"\bsenior\b|\bsr\b|\bsr\.|\blead\b|\biii\b|\biv\b|\bexpert\b|\blevel (?:3|4)\b",
+        ),
+        (
+            "junior",
+            r"\bjunior\b|\bjr\b|\bjr\.|\bentry[ -]level\b|\bgraduate\b|\bnew grad|"
+            r"\bassociate\b|\bi\b|\blevel 1\b|\bearly career\b",
+        ),
         ("mid", r"\bmid(?:-level| level|-senior)?\b|\bintermediate\b|\bii\b"),
     ]
 ]

@@ -28,7 +28,8 @@ from .lexicon import ARCHETYPES, DATA_DIR
 
 DEFAULT_SOURCES = [
     str(DATA_DIR / "own_labels.jsonl") + ":all",
-    str(Path(__file__).resolve().parents[3].parent / "shared/fixtures/postings/labelled_dev.jsonl") + ":tune",
+    str(Path(__file__).resolve().parents[3].parent / "shared/fixtures/postings/labelled_dev.jsonl")
+    + ":tune",
 ]
 TITLE_ONLY_CAP = 0.5
 
@@ -52,7 +53,11 @@ def _fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-4, iters: int = 5
 def fit(sources: list[str]) -> dict:
     rows: list[dict] = []
     for spec in sources:
-        path, _, split = spec.rpartition(":") if spec.rsplit(":", 1)[-1] in ("all", "tune", "holdout") else (spec, "", "all")
+        path, _, split = (
+            spec.rpartition(":")
+            if spec.rsplit(":", 1)[-1] in ("all", "tune", "holdout")
+            else (spec, "", "all")
+        )
         rows.extend(load_rows(path, split))
     feats, ys = [], []
     title_hits: dict[str, list[int]] = {a: [0, 0] for a in ARCHETYPES}
@@ -69,9 +74,12 @@ def fit(sources: list[str]) -> dict:
         hits[0] += int(tt["archetype"] in acceptable(r))
         hits[1] += 1
     w = _fit_logistic(np.array(feats), np.array(ys))
-    overall = sum(h[0] for h in title_hits.values()) / max(1, sum(h[1] for h in title_hits.values()))
+    overall = sum(h[0] for h in title_hits.values()) / max(
+        1, sum(h[1] for h in title_hits.values())
+    )
     title_conf = {
-        a: round(min(TITLE_ONLY_CAP, (h + 4 * overall) / (n + 4)), 3) for a, (h, n) in title_hits.items()
+        a: round(min(TITLE_ONLY_CAP, (h + 4 * overall) / (n + 4)), 3)
+        for a, (h, n) in title_hits.items()
     }
     digest = hashlib.sha1(json.dumps([feats, ys]).encode()).hexdigest()[:8]
     return {
@@ -83,9 +91,19 @@ def fit(sources: list[str]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m jobmarket.tagger.train", description=__doc__.split("\n")[0])
-    ap.add_argument("--labels", action="append", help="PATH[:all|tune|holdout]; repeatable (default: own labels + dev tune half)")
-    ap.add_argument("--dry-run", action="store_true", help="print the fitted calibration, do not write params.json")
+    ap = argparse.ArgumentParser(
+        prog="python -m jobmarket.tagger.train", description=__doc__.split("\n")[0]
+    )
+    ap.add_argument(
+        "--labels",
+        action="append",
+        help="PATH[:all|tune|holdout]; repeatable (default: own labels + dev tune half)",
+    )
+    ap.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the fitted calibration, do not write params.json",
+    )
     args = ap.parse_args(argv)
     cal = fit(args.labels or DEFAULT_SOURCES)
     print(json.dumps(cal, indent=1))

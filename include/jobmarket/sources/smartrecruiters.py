@@ -1,0 +1,182 @@
+"""SmartRecruiters public Posting API.
+
+List: ``GET {base}/v1/companies/{id}/postings?offset=N&limit=100`` (100 is
+the API's maximum; ``options.page_size`` may lower it) returns
+``{"offset", "limit", "totalFound", "content": [...]}``; pages are requested
+until ``offset + limit >= totalFound`` or a page comes back empty.
+Detail: ``GET {base}/v1/companies/{id}/postings/{postingId}`` adds the job ad
+(``jobAd.sections``: companyDescription, jobDescription, qualifications,
+additionalInformation), ``postingUrl`` and ``compensation``.
+
+Postings come from the details only (the list carries no text); a listed
+posting whose detail fails fails the whole board, so a partial board is never
+landed. ``parse`` still reads a list body (rows without description), which
+is what ``jobmarket parse`` shows for a list recording.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from jobmarket.sources.base import (
+    Adapter,
+    BoardContext,
+    FetchPlan,
+    ParseError,
+    clean,
+    load_json,
+    pay_period,
+    posting,
+    require,
+    to_utc,
+)
+from jobmarket.text import html_to_text
+
+PAGE_SIZE = 100  # the API's maximum (options.page_size may lower it)
+DEFAULT_MAX_PAGES = 50
+PUBLIC_URL = "https://jobs.smartrecruiters.com"
+_SECTIONS = ("companyDescription", "jobDescription", "qualifications", "additionalInformation")
+
+
+def _max_pages(source) -> int | None:
+    value = source.options.get("max_pages", DEFAULT_MAX_PAGES)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return None
+    return value
+
+
+def _page_size(source) -> int:
+    value = source.options.get("page_size", PAGE_SIZE)
+    return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= PAGE_SIZE else PAGE_SIZE
+
+
+class SmartRecruitersAdapter(Adapter):
+    family = "smartrecruiters"
+    default_base_url = "https://api.smartrecruiters.com"
+
+    def list_url(self, source, board, offset: int) -> str:
+        query = urlencode({"offset": offset, "limit": _page_size(source)})
+        return f"{source.base_url}/v1/companies/{quote(board.token)}/postings?{query}"
+
+    def detail_url(self, source, board, posting_id: str) -> str:
+        return f"{source.base_url}/v1/companies/{quote(board.token)}/postings/{quote(posting_id)}"
+
+    def board_url(self, source, board) -> str:
+        return self.list_url(source, board, 0)
+
+    def parse_kind(self, kind: str) -> bool:
+        return kind == "detail"  # the details replace the list entries
+
+    def fetch(self, client, source, board, conditional=None) -> list[FetchPlan]:
+        conditional = conditional or {}
+        max_pages = _max_pages(source)
+        plans: list[FetchPlan] = []
+        ids: list[str] = []
+        offset = 0
+        while True:
+            # List pages drive the paging, so they are always fetched in full
+            # (a 304 would leave no body to read the posting ids from).
+            result = client.get(self.list_url(source, board, offset), source=source)
+            plan = FetchPlan(name=f"page-{len(plans) + 1:04d}", result=result, kind="list",
+                             meta={"offset": offset})
+            plans.append(plan)
+            if max_pages is None:
+                result.error = "options.max_pages must be a positive integer"
+                return plans
+            if not result.ok:
+                return plans
+            try:
+                data = json.loads(result.body)
+                content = data["content"]
+                total = data["totalFound"]
+                page_ids = [str(p["id"]) for p in content]
+            except (ValueError, KeyError, TypeError) as exc:
+                result.error = f"list page is not a SmartRecruiters postings page ({type(exc).__name__}: {exc}); cannot page or fetch details"
+                return plans
+            ids.extend(page_ids)
+            offset += _page_size(source)
+            if not page_ids or offset >= total:
+                break
+            if len(plans) >= max_pages:
+                result.error = f"options.max_pages={max_pages} reached with {total} postings listed; refusing to land a truncated board"
+                return plans
+        seen: set[str] = set()
+        for posting_id in ids:
+            if posting_id in seen:
+                continue
+            seen.add(posting_id)
+            url = self.detail_url(source, board, posting_id)
+            etag, last_modified, _ = conditional.get(url, (None, None, None))
+            result = client.get(url, source=source, etag=etag, last_modified=last_modified)
+            plans.append(FetchPlan(name=f"detail-{posting_id}", result=result, kind="detail",
+                                   meta={"posting_id": posting_id}))
+            if not result.ok and not result.not_modified:
+                break  # the board is failed anyway; spare the host the rest
+        return plans
+
+    def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
+        data = load_json(body, ctx)
+        if isinstance(data, dict) and "content" in data and "jobAd" not in data:
+            content = data["content"]
+            if not isinstance(content, list):
+                raise ParseError(f"{ctx.family}/{ctx.board}: 'content' is {type(content).__name__}, expected a list")
+            return [self._one(p, ctx, detail=False) for p in content]
+        if not isinstance(data, dict):
+            raise ParseError(f"{ctx.family}/{ctx.board}: expected a posting object, got {type(data).__name__}")
+        return [self._one(data, ctx, detail=True)]
+
+    def _one(self, p: dict[str, Any], ctx: BoardContext, detail: bool) -> dict[str, Any]:
+        native_id = require(p, "id", ctx)
+        title = require(p, "name", ctx)
+        company = p.get("company") if isinstance(p.get("company"), dict) else {}
+        company_id = company.get("identifier") or ctx.board
+        description = None
+        if detail:
+            sections = require(require(p, "jobAd", ctx), "sections", ctx, where="jobAd")
+            parts = []
+            for key in _SECTIONS:
+                section = sections.get(key) if isinstance(sections, dict) else None
+                if isinstance(section, dict) and section.get("text"):
+                    parts.append(f"<h3>{section.get('title') or ''}</h3>{section['text']}")
+            description = html_to_text("\n".join(parts)) if parts else None
+        url = p.get("postingUrl") or f"{PUBLIC_URL}/{company_id}/{native_id}"
+        loc = p.get("location") if isinstance(p.get("location"), dict) else {}
+        workplace_type, remote = None, None
+        if loc.get("remote") is True:
+            workplace_type, remote = "remote", True
+        elif loc.get("hybrid") is True:
+            workplace_type, remote = "hybrid", False
+        elif loc.get("remote") is False and loc.get("hybrid") is False:
+            workplace_type, remote = "onsite", False
+        location = clean(loc.get("fullLocation")) or clean(
+            ", ".join(str(loc[k]) for k in ("city", "region", "country") if loc.get(k))
+        )
+        salary: dict[str, Any] = {}
+        comp = p.get("compensation")
+        if isinstance(comp, dict):
+            lo, hi = comp.get("min"), comp.get("max")
+            salary = {
+                "salary_min": float(lo) if isinstance(lo, int | float) and not isinstance(lo, bool) else None,
+                "salary_max": float(hi) if isinstance(hi, int | float) and not isinstance(hi, bool) else None,
+                "salary_currency": clean(comp.get("currency")),
+                "salary_period": pay_period(comp.get("period")),
+            }
+        department = p.get("department") if isinstance(p.get("department"), dict) else {}
+        employment = p.get("typeOfEmployment") if isinstance(p.get("typeOfEmployment"), dict) else {}
+        return posting(
+            ctx,
+            native_id,
+            title=title,
+            url=url,
+            company=company.get("name"),
+            location=location,
+            remote=remote,
+            workplace_type=workplace_type,
+            department=clean(department.get("label")),
+            employment_type=clean(employment.get("label")),
+            posted_at=to_utc(p.get("releasedDate")),
+            description=description,
+            **salary,
+        )
