@@ -24,9 +24,9 @@ FIXTURES = ROOT.parent / "shared" / "fixtures"
 
 
 def corpus() -> list[tuple[str, str]]:
-    from jobmarket.tagger.corpus import iter_board_postings
+    from jobmarket.tagger.corpus import BENCH_SOURCES, iter_board_postings
 
-    rows = [(p["title"], p["description"]) for p in iter_board_postings(FIXTURES)]
+    rows = [(p["title"], p["description"]) for p in iter_board_postings(FIXTURES, BENCH_SOURCES)]
     dev = FIXTURES / "postings" / "labelled_dev.jsonl"
     if dev.exists():
         with open(dev, encoding="utf-8") as fh:

@@ -7,8 +7,8 @@ body, not the title) and publishes the curated Parquet tables.
 
 | step | what it does | writes |
 |---|---|---|
-| `list_sources` | reads the sources file at run time | - |
-| `scrape` (mapped, one per source) | polite fetch of every board, raw landed unchanged | `raw/source=*/board=*/dt=*/` |
+| `sources_<family>` | reads the sources file at run time | - |
+| `scrape_<family>` (mapped, one per source; pool `jobmarket_<family>`) | polite fetch of every board, raw landed unchanged | `raw/source=*/board=*/dt=*/` |
 | `parse` | raw to the normalized posting schema; per-board outcome | `work/normalized`, `work/health` |
 | `validate` | GX checkpoint; bad rows quarantined; systemic breakage fails | `work/validated`, `work/quarantine`, Data Docs |
 | `tag` | role archetype, confidence, evidence, skills | `work/tagged` |
@@ -25,11 +25,25 @@ Params: `sources` limits the run to some source names (empty: all).
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task
 
 CURATED_POSTINGS = Asset(name="jobmarket_curated_postings", uri="file:///jobmarket/curated/postings")
+
+# Board families known to the code (jobmarket.config.KNOWN_FAMILIES, repeated
+# here so parsing this file imports nothing of ours; a test keeps them equal).
+# Each family's scrape task runs in its own pool, `jobmarket_<family>`
+# (include/config/pools.json), so scheduled runs and backfills together never
+# exceed a family's limits.
+FAMILIES = (
+    "greenhouse", "lever", "ashby", "smartrecruiters", "workable", "recruitee",
+    "remoteok", "remotive", "arbeitnow", "himalayas", "hn", "jsonld",
+)
+# Production waits minutes between task retries; tests and the native stack
+# shorten it through the environment (read here, no Variable at parse time).
+RETRY_DELAY = timedelta(seconds=int(os.environ.get("JOBMARKET_TASK_RETRY_DELAY_SECONDS", "120")))
 
 
 @dag(
@@ -43,7 +57,7 @@ CURATED_POSTINGS = Asset(name="jobmarket_curated_postings", uri="file:///jobmark
     default_args={
         "owner": "data-platform",
         "retries": 2,
-        "retry_delay": timedelta(minutes=2),
+        "retry_delay": RETRY_DELAY,
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=20),
     },
@@ -54,15 +68,11 @@ CURATED_POSTINGS = Asset(name="jobmarket_curated_postings", uri="file:///jobmark
 )
 def job_market_nightly():
     @task
-    def list_sources(params: dict | None = None) -> list[str]:
+    def list_sources(family: str, params: dict | None = None) -> list[str]:
+        # Read at run time: editing sources.yaml never needs a DAG re-parse.
         from jobmarket.config import load_sources
 
-        names = load_sources().names
-        wanted = (params or {}).get("sources") or names
-        unknown = sorted(set(wanted) - set(names))
-        if unknown:
-            raise ValueError(f"unknown source(s) in params.sources: {unknown}; configured: {names}")
-        return [n for n in names if n in wanted]
+        return load_sources().names_by_family((params or {}).get("sources") or None)[family]
 
     @task(map_index_template="{{ source_name }}")
     def scrape(source_name: str) -> dict:
@@ -114,7 +124,15 @@ def job_market_nightly():
 
         return check_source_health(partition_date(get_current_context()))
 
-    scraped = scrape.expand(source_name=list_sources())
+    # One mapped task per configured source, grouped by family because a
+    # pool cannot be mapped; a family with no configured source maps over
+    # nothing and is skipped.
+    scraped = [
+        scrape.override(task_id=f"scrape_{family}", pool=f"jobmarket_{family}").expand(
+            source_name=list_sources.override(task_id=f"sources_{family}")(family=family)
+        )
+        for family in FAMILIES
+    ]
     published = scraped >> parse() >> validate() >> tag() >> publish()
     published >> check_sources()
 

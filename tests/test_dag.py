@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from jobmarket.config import KNOWN_FAMILIES
 
 from tests.support import CRAWL_DATE, REPO, replay_sources
 
@@ -70,7 +71,9 @@ def test_parse_time_is_side_effect_free(tmp_path):
     assert report["lookups"] == []
     assert report["heavy_modules"] == []
     assert report["parse_seconds"] < 5
-    assert set(report["tasks"]) == {"list_sources", "scrape", "parse", "validate", "tag", "publish", "check_sources"}
+    assert set(report["tasks"]) == {"parse", "validate", "tag", "publish", "check_sources"} | {
+        f"{step}_{f}" for f in KNOWN_FAMILIES for step in ("sources", "scrape")
+    }
 
 
 def test_dag_integrity():
@@ -90,8 +93,12 @@ def test_dag_integrity():
     for task in dag.tasks:
         assert task.owner == "data-platform"
         assert task.retries >= 2 and task.retry_exponential_backoff
-    scrape = dag.get_task("scrape")
-    assert scrape.map_index_template == "{{ source_name }}"
+    pools = json.loads((REPO / "include" / "config" / "pools.json").read_text())
+    for family in KNOWN_FAMILIES:
+        scrape = dag.get_task(f"scrape_{family}")
+        assert scrape.map_index_template == "{{ source_name }}"
+        assert scrape.pool == f"jobmarket_{family}" and scrape.pool in pools
+        assert "parse" in scrape.downstream_task_ids
     assert dag.get_task("parse").trigger_rule == "all_done"
     assert [a.name for a in dag.get_task("publish").outlets] == ["jobmarket_curated_postings"]
     assert dag.get_task("publish").downstream_task_ids == {"check_sources"}
@@ -109,10 +116,11 @@ def test_nightly_dag_end_to_end_on_replayed_crawl(crawl_server, airflow_home, tm
     lake = tmp_path / "lake"
     result = run_dag(airflow_home, lake, sources.path)
     assert result["state"] == "success", result
-    assert {t: v["state"] for t, v in result["tasks"].items()} == {
-        **{k: "success" for k in result["tasks"]}
-    }
-    mapped = {v["rendered_map_index"] for k, v in result["tasks"].items() if k.startswith("scrape[")}
+    states = {t: v["state"] for t, v in result["tasks"].items()}
+    assert {t: s for t, s in states.items() if s != "success"} == {
+        f"scrape_{f}": "skipped" for f in KNOWN_FAMILIES if f not in ("greenhouse", "lever", "ashby")
+    }, "families without configured sources are skipped, everything else succeeds"
+    mapped = {v["rendered_map_index"] for k, v in result["tasks"].items() if k.startswith("scrape_") and "[" in k}
     assert mapped == {"ashby", "greenhouse", "lever"}, "each mapped scrape task is named after its source"
 
     part = lake / "curated" / "postings" / f"dt={CRAWL_DATE}"
@@ -150,7 +158,7 @@ def test_one_source_failing_keeps_others_and_fails_run(fixtures_dir, airflow_hom
         result = run_dag(airflow_home, lake, sources.path, CRAWL_DATE, "--no-retries")
     states = {k: v["state"] for k, v in result["tasks"].items()}
     assert result["state"] == "failed"
-    failed_scrapes = [k for k, v in result["tasks"].items() if k.startswith("scrape[") and v["state"] == "failed"]
+    failed_scrapes = [k for k, v in result["tasks"].items() if k.startswith("scrape_") and v["state"] == "failed"]
     assert [result["tasks"][k]["rendered_map_index"] for k in failed_scrapes] == ["lever"]
     assert states["publish"] == "success" and states["check_sources"] == "failed"
     import pandas as pd

@@ -108,6 +108,19 @@ class SourcesFile:
     def names(self) -> list[str]:
         return [s.name for s in self.sources]
 
+    def names_by_family(self, only: list[str] | None = None) -> dict[str, list[str]]:
+        """Source names per known family (every family present, maybe empty),
+        restricted to ``only`` when given; unknown names are an error."""
+        if only:
+            unknown = sorted(set(only) - set(self.names))
+            if unknown:
+                raise ConfigError(f"{self.path}: unknown source(s) {unknown}; configured: {self.names}")
+        out: dict[str, list[str]] = {f: [] for f in KNOWN_FAMILIES}
+        for s in self.sources:
+            if not only or s.name in only:
+                out[s.family].append(s.name)
+        return out
+
 
 _SOURCE_NUMERIC = {
     "rate_per_second": float,

@@ -86,6 +86,11 @@ def run_demo(dt: date, use_airflow: bool = True) -> int:
             env = airflow_env(extra)
             print("airflow db migrate (SQLite metadata DB at", env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] + ")", flush=True)
             subprocess.run([_airflow_bin(), "db", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+            # One pool per board family, as production has them (docker-compose init).
+            subprocess.run(
+                [_airflow_bin(), "pools", "import", str(REPO_DIR / "include" / "config" / "pools.json")],
+                env=env, check=True, stdout=subprocess.DEVNULL,
+            )
             log_path = settings.lake / "logs" / f"dags-test-{dt}.log"
             log_path.parent.mkdir(parents=True, exist_ok=True)
             print(f"airflow dags test job_market_nightly {dt}  (log: {log_path})", flush=True)

@@ -54,16 +54,19 @@ class Matcher:
             self.automaton.add_word(key, value)
         self.automaton.make_automaton()
 
-    def find(self, text: str):
-        """Yield (start, key, payloads) for longest, non-overlapping, word-bounded matches."""
+    def find(self, text: str) -> list[tuple[int, str, tuple]]:
+        """(start, key, payloads) for longest, non-overlapping, word-bounded matches."""
         last = len(text) - 1
+        out = []
+        append = out.append
         for end, (key, span, left, right, payloads) in self.automaton.iter_long(text):
             start = end - span
             if left and start > 0 and text[start - 1].isalnum():
                 continue
             if right and end < last and text[end + 1].isalnum():
                 continue
-            yield start, key, payloads
+            append((start, key, payloads))
+        return out
 
 
 @lru_cache(maxsize=1)
@@ -83,8 +86,8 @@ def skill_matcher() -> Matcher:
         for alias in s["aliases"]:
             for v in {alias, alias.replace("-", " ")}:
                 entries.setdefault(v, []).append((s["name"], s["category"]))
-    for name in CONTEXT_SKILLS:  # candidates only; confirmed by the context rule
-        entries.setdefault(name, []).append((name, CONTEXT))
+    # R and Go are not automaton keys: a one-letter key would fire inside every word
+    # with an "r" in it. They are found by _CONTEXT_CANDIDATE_RE and confirmed by context.
     return Matcher(entries)
 
 
@@ -140,16 +143,19 @@ CONTEXT_SKILLS = {
 }
 
 
+_CONTEXT_CANDIDATE_RE = re.compile(r"(?<![^\W_])(r|go)(?![^\W_])")
+
+
 def find_skills(low_text: str) -> list[dict[str, str]]:
     seen: dict[str, str] = {}
-    for start, key, payloads in skill_matcher().find(low_text):
+    for _start, _key, payloads in skill_matcher().find(low_text):
         for name, category in payloads:
-            if category is CONTEXT:
-                if name not in seen:
-                    cat, rx = CONTEXT_SKILLS[name]
-                    window = low_text[max(0, start - 45) : start + len(key) + 45]
-                    if rx.search(window):
-                        seen[name] = cat
-            else:
-                seen.setdefault(name, category)
+            seen.setdefault(name, category)
+    for m in _CONTEXT_CANDIDATE_RE.finditer(low_text):
+        name = m.group(1)
+        if name not in seen:  # candidate only; confirmed by the context rule
+            cat, rx = CONTEXT_SKILLS[name]
+            start = m.start()
+            if rx.search(low_text[max(0, start - 45) : start + len(name) + 45]):
+                seen[name] = cat
     return [{"name": n, "category": c} for n, c in sorted(seen.items())]

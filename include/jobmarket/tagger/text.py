@@ -24,7 +24,8 @@ _BLOCK_RE = re.compile(
 )
 _LI_RE = re.compile(r"<\s*li\b[^>]*>", re.I)
 _SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
-_WS_RE = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+# Runs of blanks, but not a lone " " (replacing every single space with itself is slow).
+_WS_RE = re.compile(r"[\t\r\f\v\u00a0\u200b][ \t\r\f\v\u00a0\u200b]*| [ \t\r\f\v\u00a0\u200b]+")
 _NL_RE = re.compile(r"\n\s*\n+")
 _MOJIBAKE_RE = re.compile(
     "[ÃÂâ][\u0080-\u00bf\u20ac\u201a-\u203a\u0152\u0153\u0160\u0161\u017d\u017e\u0178]|â€"
@@ -55,6 +56,14 @@ _MOJI_SEQ_RE = re.compile(
 def _fix_seq(m: re.Match) -> str:
     """Re-decode one UTF-8 sequence that was read as cp1252/latin-1 ("â€™" -> "’")."""
     seq = m.group()
+    lead = ord(seq[0])
+    need = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4  # bytes in the UTF-8 sequence
+    if len(seq) > need:  # the class also matched a following, unrelated character
+        return _fix_seq_exact(seq[:need]) + seq[need:]
+    return _fix_seq_exact(seq)
+
+
+def _fix_seq_exact(seq: str) -> str:
     raw = bytearray()
     for ch in seq:
         o = ord(ch)
@@ -72,7 +81,8 @@ def _fix_seq(m: re.Match) -> str:
 
 
 def fix_mojibake(s: str) -> tuple[str, bool]:
-    if _MOJIBAKE_RE.search(s) is None:
+    # Cheap pre-check: every pattern starts with one of these three characters.
+    if ("â" not in s and "Ã" not in s and "Â" not in s) or _MOJIBAKE_RE.search(s) is None:
         return s, False
     fixed = _MOJI_SEQ_RE.sub(_fix_seq, s)  # fast path for the common, sequence-local damage
     if _MOJIBAKE_RE.search(fixed):
@@ -368,17 +378,19 @@ _NON_EN = frozenset(
     "het een van voor zijn wij jij bij "
     "και το της την των για με στο ή".split()
 )
+
+
 _PUNCT = ".,;:!?()[]{}\"'“”‘’«»•-–—/*"
 
 
 def detect_language(low_text: str) -> str:
     """'en', 'non_en' or 'unknown' from stopword counts in the first few KB."""
-    words = [w.strip(_PUNCT) for w in low_text[:2500].split()]
-    words = [w for w in words if w.isalpha()]
-    if len(words) < 12:
+    strip = str.strip
+    words = [strip(w, _PUNCT) for w in low_text[:2500].split()]
+    if len(words) < 12 or sum(map(str.isalpha, words)) < 12:
         return "unknown"
-    en = sum(1 for w in words if w in _EN)
-    other = sum(1 for w in words if w in _NON_EN)
+    en = sum(map(_EN.__contains__, words))
+    other = sum(map(_NON_EN.__contains__, words))
     if en >= 3 and en >= 1.5 * other:
         return "en"
     if other >= 3 and other > en:

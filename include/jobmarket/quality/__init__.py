@@ -1,0 +1,18 @@
+"""Data quality: suites as code, row-level quarantine, batch gates, results as data.
+
+* :mod:`~jobmarket.quality.suites`: one Great Expectations suite per layer
+  (normalized postings, tagged postings, source health), built in code.
+* :mod:`~jobmarket.quality.runner`: the file GX project stored with the lake,
+  checkpoints with GX's own actions (results stored, Data Docs rebuilt), and
+  the mapping of failures back to rows (quarantine) and to sources
+  (``validation_runs``).
+* :mod:`~jobmarket.quality.gates`: per-source batch gates against the trailing
+  history of the lake (volume drop, gone empty, null-rate jump, schema drift,
+  quarantine rate), each with a configured severity.
+* :mod:`~jobmarket.quality.config`: ``include/config/quality.yaml``, validated
+  on load.
+* :mod:`~jobmarket.quality.tables`: the ``validation_runs`` and
+  ``gate_results`` tables.
+
+Nothing here imports ``great_expectations`` at module level.
+"""

@@ -1,0 +1,191 @@
+"""Run a suite through a GX checkpoint on the file project stored with the lake,
+and turn the result into quarantine decisions and ``validation_runs`` rows.
+
+The project lives at ``<lake>/gx_project/gx``; each checkpoint run stores its
+validation results there (GX's validation results store) and rebuilds the
+Data Docs site with GX's own ``UpdateDataDocsAction``, at
+``<lake>/gx_project/gx/uncommitted/data_docs/local_site/index.html``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from jobmarket.lake import Lake
+from jobmarket.quality.suites import ROW, ROW_LEVEL
+
+DATASOURCE = "jobmarket"
+BATCH_DEFINITION = "whole_partition"
+
+
+def project_root(lake: Lake):
+    return lake.root / "gx_project"
+
+
+def data_docs_index(lake: Lake):
+    return project_root(lake) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def gx_context(lake: Lake):
+    """The file data context of the lake (created on first use)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    root = project_root(lake)
+    root.mkdir(parents=True, exist_ok=True)
+    ctx = gx.get_context(mode="file", project_root_dir=str(root))
+    if ctx.variables.progress_bars is None or ctx.variables.progress_bars.globally is not False:
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+        ctx.variables.save()
+    return ctx
+
+
+def dataframe_batch_definition(ctx, asset_name: str):
+    source = ctx.data_sources.add_or_update_pandas(DATASOURCE) if DATASOURCE not in ctx.data_sources.all() \
+        else ctx.data_sources.get(DATASOURCE)
+    try:
+        asset = source.get_asset(asset_name)
+    except LookupError:
+        asset = source.add_dataframe_asset(asset_name)
+    try:
+        return asset.get_batch_definition(BATCH_DEFINITION)
+    except (KeyError, LookupError):
+        return asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
+
+
+def checkpoint_for(ctx, suite, batch_definition, name: str, *, complete: bool = True):
+    """A checkpoint running ``suite`` whose actions store the result and
+    rebuild Data Docs (GX stores results for file contexts itself)."""
+    import great_expectations as gx
+
+    suite = ctx.suites.add_or_update(suite)
+    vd = ctx.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=suite)
+    )
+    result_format: dict[str, Any] = (
+        {"result_format": "COMPLETE", "unexpected_index_column_names": [ROW], "return_unexpected_index_query": False}
+        if complete
+        else {"result_format": "SUMMARY"}
+    )
+    return ctx.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=name,
+            validation_definitions=[vd],
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+            result_format=result_format,
+        )
+    )
+
+
+def run_suite(lake: Lake, df, build_suite, run_name: str):
+    """Validate ``df`` (which has the ``_row`` column) with the suite that
+    ``build_suite()`` returns, through a checkpoint. Returns the suite's
+    ExpectationSuiteValidationResult."""
+    import great_expectations as gx
+
+    ctx = gx_context(lake)
+    suite = build_suite()
+    batch_def = dataframe_batch_definition(ctx, suite.name)
+    checkpoint = checkpoint_for(ctx, suite, batch_def, f"nightly_{suite.name}")
+    result = checkpoint.run(batch_parameters={"dataframe": df}, run_id=gx.RunIdentifier(run_name=run_name))
+    (vr,) = result.run_results.values()
+    return vr
+
+
+def expectation_name(cfg) -> str:
+    name = (cfg.meta or {}).get("name")
+    if name:
+        return name
+    kwargs = cfg.kwargs
+    cols = kwargs.get("column") or ",".join(str(kwargs.get(k)) for k in ("column_A", "column_B") if kwargs.get(k))
+    return f"{cfg.type}({cols})" if cols else cfg.type
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        try:
+            return _jsonable(value.item())
+        except (ValueError, AttributeError):
+            pass
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+@dataclass
+class Findings:
+    """What one suite found, in row terms."""
+
+    suite: str
+    failures: dict[int, list[str]] = field(default_factory=dict)  # row -> expectation names
+    offending: dict[int, dict[str, Any]] = field(default_factory=dict)  # row -> {column: value}
+    systemic: list[str] = field(default_factory=list)  # table-level failures, in words
+    runs: list[dict[str, Any]] = field(default_factory=list)  # validation_runs rows
+
+    def bad_rows(self) -> list[int]:
+        return sorted(self.failures)
+
+
+def interpret(vr, df, suite_name: str, dt: date, run_id: str, source_col: str | None = "source") -> Findings:
+    """Map a suite result back to rows (by ``_row``) and sources."""
+    f = Findings(suite=suite_name)
+    sources = df[source_col].tolist() if source_col and source_col in df.columns else None
+    per_source_total = Counter(sources) if sources is not None else Counter()
+    for r in vr.results:
+        cfg = r.expectation_config
+        name = expectation_name(cfg)
+        res = r.result or {}
+        observed = res.get("observed_value")
+        row_level = cfg.type in ROW_LEVEL
+        idx: list[int] = []
+        if row_level and not r.success:
+            idx = [int(item[ROW]) for item in res.get("unexpected_index_list") or []]
+            if cfg.type == "expect_column_values_to_be_unique":
+                # Keep the first occurrence of a duplicated id; the repeats go.
+                col = cfg.kwargs["column"]
+                dup = df.loc[idx, [ROW, col]].sort_values(ROW)
+                idx = dup.loc[dup.duplicated(subset=[col], keep="first"), ROW].astype(int).tolist()
+            cols = [c for c in (cfg.kwargs.get("column"), cfg.kwargs.get("column_A"), cfg.kwargs.get("column_B")) if c]
+            for i in idx:
+                f.failures.setdefault(i, []).append(name)
+                off = f.offending.setdefault(i, {})
+                for c in cols:
+                    off[c] = _jsonable(df.at[i, c])
+        elif not r.success:
+            f.systemic.append(f"{name}: observed {json.dumps(_jsonable(observed), default=str)}")
+        base = {
+            "scraped_date": dt,
+            "run_id": run_id,
+            "suite": suite_name,
+            "expectation": name,
+        }
+        f.runs.append({
+            **base,
+            "source": None,
+            "success": bool(r.success),
+            "element_count": res.get("element_count", len(df)),
+            "unexpected_count": len(idx) if row_level and not r.success else res.get("unexpected_count"),
+            "observed_value": json.dumps(_jsonable(observed), default=str, sort_keys=True)
+            if "observed_value" in res else None,
+        })
+        if row_level and sources is not None:
+            bad = Counter(sources[i] for i in idx)
+            for src, total in sorted(per_source_total.items(), key=lambda kv: str(kv[0])):
+                f.runs.append({
+                    **base,
+                    "source": src,
+                    "success": bad.get(src, 0) == 0,
+                    "element_count": total,
+                    "unexpected_count": bad.get(src, 0),
+                    "observed_value": None,
+                })
+    return f

@@ -1,0 +1,148 @@
+"""The expectation suites, one per layer, built in code.
+
+Every expectation carries a short stable name in ``meta["name"]``
+(``<column>:<check>``): the quarantine table, ``validation_runs`` and the
+messages use it. Expectations whose type is in :data:`ROW_LEVEL` judge single
+rows, and their failing rows are quarantined; any other failing expectation
+is about the batch as a whole.
+
+Bounds that depend on time come from the partition date, never the clock, so
+a backfill validates like the night did.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from jobmarket.quality.config import PERIODS, QualityConfig
+from jobmarket.schema import NORMALIZED, POSTINGS, SOURCE_HEALTH
+
+ROW = "_row"  # positional row id handed to GX so failures map back to rows
+
+NORMALIZED_SUITE = "normalized_postings"
+TAGGED_SUITE = "tagged_postings"
+SOURCE_HEALTH_SUITE = "source_health"
+
+ROW_LEVEL = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_unique",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_be_in_set",
+        "expect_column_value_lengths_to_be_between",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+    }
+)
+
+# The archetypes of ../shared/archetypes.md; a test checks the tagger agrees.
+ARCHETYPES = ("data_engineer", "analytics", "applied_ml", "ml_engineer", "research", "ai_engineer", "other")
+HEALTH_STATUSES = ("ok", "empty", "failed", "skipped_robots", "not_modified", "skipped_stale")
+WORKPLACE_TYPES = ("remote", "hybrid", "onsite")
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+# Boards publish in their own time zone and a run can be retried the next day:
+# a timestamp up to two days after the partition date is not "in the future".
+FUTURE_SLACK = timedelta(days=2)
+
+# pandas dtypes of the typed (non-string) normalized columns after Arrow -> pandas.
+_PANDAS_TYPES = {"float64": "float64", "timestamp[us, tz=UTC]": "datetime64[us, UTC]"}
+
+
+def latest_allowed(dt: date) -> datetime:
+    return datetime.combine(dt, datetime.min.time(), tzinfo=UTC) + timedelta(days=1) + FUTURE_SLACK
+
+
+def _named(expectation, name: str):
+    expectation.meta = {**(expectation.meta or {}), "name": name}
+    return expectation
+
+
+def build_normalized_suite(dt: date, cfg: QualityConfig):
+    """Normalized postings: one suite for every source (the shared record)."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    from jobmarket.quality.currencies import iso4217_codes
+
+    s = gx.ExpectationSuite(name=NORMALIZED_SUITE)
+    add = s.add_expectation
+    add(_named(gxe.ExpectTableColumnsToMatchSet(column_set=NORMALIZED.column_names + [ROW], exact_match=True),
+               "table:column_set"))
+    for col in NORMALIZED.columns:
+        if col.type in _PANDAS_TYPES:
+            add(_named(gxe.ExpectColumnValuesToBeOfType(column=col.name, type_=_PANDAS_TYPES[col.type]),
+                       f"{col.name}:type"))
+    for col in ("posting_id", "source", "board", "native_id", "title", "url", "company"):
+        add(_named(gxe.ExpectColumnValuesToNotBeNull(column=col), f"{col}:not_null"))
+    add(_named(gxe.ExpectColumnValuesToBeUnique(column="posting_id"), "posting_id:unique"))
+    add(_named(gxe.ExpectColumnValuesToMatchRegex(column="url", regex=r"^https?://[^\s/?#]+\.[^\s/?#]+[^\s]*$"),
+               "url:format"))
+    latest = latest_allowed(dt)
+    for col in ("posted_at", "updated_at"):
+        add(_named(gxe.ExpectColumnValuesToBeBetween(column=col, min_value=EARLIEST, max_value=latest),
+                   f"{col}:in_range"))
+    for col in ("salary_min", "salary_max"):
+        add(_named(gxe.ExpectColumnValuesToBeBetween(column=col, min_value=0, strict_min=True),
+                   f"{col}:positive"))
+    add(_named(gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A="salary_max", column_B="salary_min", or_equal=True, ignore_row_if="either_value_is_missing"),
+        "salary:min_le_max"))
+    currencies = ", ".join(f'"{c}"' for c in cfg.bounded_currencies)
+    for period, (lo, hi) in cfg.salary_bounds.items():
+        if not currencies:
+            break
+        for col in ("salary_min", "salary_max"):
+            add(_named(gxe.ExpectColumnValuesToBeBetween(
+                column=col, min_value=lo, max_value=hi,
+                row_condition=f'salary_period == "{period}" and salary_currency in [{currencies}]',
+                condition_parser="pandas"),
+                f"{col}:plausible_per_{period}"))
+    add(_named(gxe.ExpectColumnValuesToBeInSet(column="salary_currency", value_set=sorted(iso4217_codes())),
+               "salary_currency:iso4217"))
+    add(_named(gxe.ExpectColumnValuesToBeInSet(column="salary_period", value_set=list(PERIODS)),
+               "salary_period:allowed"))
+    add(_named(gxe.ExpectColumnValuesToBeInSet(column="workplace_type", value_set=list(WORKPLACE_TYPES)),
+               "workplace_type:allowed"))
+    lo, hi = cfg.description_chars
+    add(_named(gxe.ExpectColumnValueLengthsToBeBetween(column="description", min_value=lo, max_value=hi),
+               "description:length"))
+    add(_named(gxe.ExpectColumnValuesToBeInSet(column="scraped_date", value_set=[dt]), "scraped_date:partition"))
+    return s
+
+
+def build_tagged_suite():
+    """Tagged postings (the curated postings layer): the tagger's output."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    s = gx.ExpectationSuite(name=TAGGED_SUITE)
+    add = s.add_expectation
+    add(_named(gxe.ExpectTableColumnsToMatchSet(column_set=POSTINGS.column_names + [ROW], exact_match=False),
+               "table:column_set"))
+    add(_named(gxe.ExpectColumnValuesToNotBeNull(column="archetype"), "archetype:not_null"))
+    add(_named(gxe.ExpectColumnValuesToBeInSet(column="archetype", value_set=list(ARCHETYPES)), "archetype:allowed"))
+    add(_named(gxe.ExpectColumnValuesToBeInSet(column="secondary", value_set=list(ARCHETYPES)), "secondary:allowed"))
+    add(_named(gxe.ExpectColumnValuesToNotBeNull(column="confidence"), "confidence:not_null"))
+    add(_named(gxe.ExpectColumnValuesToBeBetween(column="confidence", min_value=0, max_value=1),
+               "confidence:in_0_1"))
+    add(_named(gxe.ExpectColumnValuesToNotBeNull(column="tagger_version"), "tagger_version:not_null"))
+    add(_named(gxe.ExpectColumnValuesToBeUnique(column="posting_id"), "posting_id:unique"))
+    return s
+
+
+def build_source_health_suite():
+    """source_health: one row per configured board and run."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    s = gx.ExpectationSuite(name=SOURCE_HEALTH_SUITE)
+    add = s.add_expectation
+    add(_named(gxe.ExpectTableColumnsToMatchSet(column_set=SOURCE_HEALTH.column_names + [ROW], exact_match=True),
+               "table:column_set"))
+    for col in ("source", "family", "board", "status"):
+        add(_named(gxe.ExpectColumnValuesToNotBeNull(column=col), f"{col}:not_null"))
+    add(_named(gxe.ExpectColumnValuesToBeInSet(column="status", value_set=list(HEALTH_STATUSES)), "status:allowed"))
+    for col in ("requests", "retries", "bytes", "postings_found"):
+        add(_named(gxe.ExpectColumnValuesToBeBetween(column=col, min_value=0), f"{col}:non_negative"))
+    add(_named(gxe.ExpectCompoundColumnsToBeUnique(column_list=["source", "board"]), "source_board:unique"))
+    return s
