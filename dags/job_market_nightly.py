@@ -12,7 +12,8 @@ body, not the title) and publishes the curated Parquet tables.
 | `parse` | raw to the normalized posting schema; per-board outcome | `work/normalized`, `work/health` |
 | `validate` | GX checkpoint; bad rows quarantined; systemic breakage fails | `work/validated`, `work/quarantine`, Data Docs |
 | `tag` | role archetype, confidence, evidence, skills | `work/tagged` |
-| `publish` | atomic partition swap | `curated/postings`, `curated/quarantine`, `curated/source_health` |
+| `publish` | the date's own tables, atomic partition swap | `curated/observations`, `curated/quarantine`, `curated/source_health` |
+| `curate` | versions, skills, lifecycle, market counts (from observations up to the date) | `curated/postings`, `curated/skills`, `curated/posting_lifecycle`, `curated/market_daily` |
 | `check_sources` | fails the run if any source had every board fail | - |
 
 The partition is the run's data interval start, i.e. the day [D, D+1) scraped
@@ -107,12 +108,20 @@ def job_market_nightly():
 
         return tag_date(partition_date(get_current_context()))
 
-    @task(outlets=[CURATED_POSTINGS])
+    @task
     def publish() -> dict:
         from jobmarket.runctx import partition_date
         from jobmarket.transform import publish_date
 
         return publish_date(partition_date(get_current_context()))
+
+    @task(outlets=[CURATED_POSTINGS])
+    def curate() -> dict:
+        from jobmarket.curate import curate_date
+        from jobmarket.runctx import partition_date, run_id
+
+        context = get_current_context()
+        return curate_date(partition_date(context), run_id=run_id(context))
 
     @task(trigger_rule="all_done")
     def check_sources() -> dict:
@@ -133,8 +142,8 @@ def job_market_nightly():
         )
         for family in FAMILIES
     ]
-    published = scraped >> parse() >> validate() >> tag() >> publish()
-    published >> check_sources()
+    curated = scraped >> parse() >> validate() >> tag() >> publish() >> curate()
+    curated >> check_sources()
 
 
 job_market_nightly()

@@ -120,6 +120,13 @@ def cmd_publish(args) -> int:
     return 0
 
 
+def cmd_curate(args) -> int:
+    from jobmarket.curate import curate_date
+
+    _print(curate_date(args.date, settings=_settings(args), sources=_sources(args), run_id=args.run_id))
+    return 0
+
+
 def cmd_run(args) -> int:
     from jobmarket.pipeline import run_date
     from jobmarket.summary import print_summary
@@ -190,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     dated("validate", cmd_validate, "Great Expectations validation and quarantine")
     sp = dated("tag", cmd_tag, "tag postings with role archetypes", date_required=False)
     sp.add_argument("file", nargs="?", help="JSON lines with id, title, description ('-' for stdin)")
-    dated("publish", cmd_publish, "publish curated partitions atomically")
+    dated("publish", cmd_publish, "publish the date's observations, quarantine and source_health")
+    dated("curate", cmd_curate, "posting versions, skills, lifecycle and market_daily for a date")
     dated("run", cmd_run, "all steps for one date")
     dated("summary", cmd_summary, "print what a date's partitions hold")
 

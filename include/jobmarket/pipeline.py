@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from jobmarket.config import Settings, SourcesFile, load_sources
+from jobmarket.curate import curate_date
 from jobmarket.scrape import SourceFailed, scrape_source
 from jobmarket.transform import parse_date, publish_date, tag_date
 from jobmarket.validate import validate_date
@@ -36,4 +37,5 @@ def run_date(
     out["validate"] = validate_date(dt, settings=settings, run_id=run_id)
     out["tag"] = tag_date(dt, settings=settings)
     out["publish"] = publish_date(dt, settings=settings)
+    out["curate"] = curate_date(dt, settings=settings, sources=sources, run_id=run_id)
     return out

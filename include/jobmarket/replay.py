@@ -66,6 +66,18 @@ def fixture_bundle(fixtures: Path = SHARED_FIXTURES, dt: str = DEFAULT_REPLAY_DA
     return b
 
 
+def history_bundle(fixtures: Path = SHARED_FIXTURES, dt: str = DEFAULT_REPLAY_DATE) -> Bundle:
+    """One date of the 22-board Greenhouse history (10 dates, 2026-07-26..08-22)."""
+    b = Bundle(origin=f"{fixtures / 'greenhouse-history'} (dt={dt})")
+    for f in sorted((fixtures / "greenhouse-history" / f"dt={dt}").glob("*.json")):
+        b.add("greenhouse", f.stem, f"/greenhouse/v1/boards/{f.stem}/jobs", f)
+    return b
+
+
+def history_dates(fixtures: Path = SHARED_FIXTURES) -> list[str]:
+    return sorted(d.name.split("=", 1)[1] for d in (fixtures / "greenhouse-history").glob("dt=*"))
+
+
 def sample_bundle(root: Path = SAMPLE_BUNDLE) -> Bundle:
     """The small bundle the project ships for machines without ../shared."""
     spec = json.loads((root / "routes.json").read_text())

@@ -111,11 +111,115 @@ NORMALIZED = Table(
     columns=NORMALIZED_COLUMNS,
 )
 
+VERSION_COLUMNS: tuple[Column, ...] = (
+    Column("version_id", "string", False,
+           "Content hash of the posting's title, description, location, pay and metadata: a new version when any of them changes."),
+)
+
+_HEAVY = {"description", "scores_json", "evidence_json", "skills"}
+
+# The tagged record as the tag step hands it to publish (work/tagged).
+TAGGED = Table(
+    name="tagged_postings",
+    path="work/tagged",
+    doc="Validated and tagged postings of one date (intermediate, not for analysts).",
+    columns=NORMALIZED_COLUMNS + TAG_COLUMNS + (
+        Column("skill_categories", "list<string>", True, "Category of each entry of `skills`, same order."),
+    ) + VERSION_COLUMNS,
+)
+
 POSTINGS = Table(
     name="postings",
     path="curated/postings",
-    doc="One row per posting open on the partition date: the normalized record, validated and tagged.",
-    columns=NORMALIZED_COLUMNS + TAG_COLUMNS,
+    doc=(
+        "One row per posting version: a posting's first observation, and again whenever its content changes. "
+        "The partition `dt` is the date the version was first seen; the description is stored once per version, "
+        "not once per day (daily presence is in `observations`)."
+    ),
+    columns=(Column("version_id", "string", False, VERSION_COLUMNS[0].doc),)
+    + tuple(c for c in NORMALIZED_COLUMNS if c.name not in ("scraped_date",))
+    + (Column("first_seen", "date32", False, "Date this version was first observed (= the partition date)."),)
+    + TAG_COLUMNS,
+)
+
+OBSERVATIONS = Table(
+    name="observations",
+    path="curated/observations",
+    doc=(
+        "Which postings were open on which date: one row per posting per partition date it was published on its "
+        "board, without descriptions (join `postings` on version_id for the text)."
+    ),
+    columns=(Column("version_id", "string", False, VERSION_COLUMNS[0].doc),)
+    + tuple(c for c in NORMALIZED_COLUMNS + TAG_COLUMNS if c.name not in _HEAVY),
+)
+
+SKILLS = Table(
+    name="skills",
+    path="curated/skills",
+    doc="Skills per posting version, long form (one row per version and skill); partitioned like `postings`.",
+    columns=(
+        Column("first_seen", "date32", False, "Partition date: when the version was first seen."),
+        Column("posting_id", "string", False, "Posting the skill was found in."),
+        Column("version_id", "string", False, "Posting version the skill was found in."),
+        Column("skill", "string", False, "Canonical skill name from the tagger's taxonomy (aliases resolved)."),
+        Column("category", "string", False,
+               "Skill category: languages, data_infrastructure, cloud, ml_methods, dl_frameworks, llm_tooling, bi, stats_experimentation, mlops."),
+    ),
+)
+
+POSTING_LIFECYCLE = Table(
+    name="posting_lifecycle",
+    path="curated/posting_lifecycle",
+    doc=(
+        "Every posting known as of the partition date, with when it was seen and whether it closed. Computed only "
+        "from observations and successful crawls up to that date, so it is the same whatever order dates are built in."
+    ),
+    columns=(
+        Column("as_of", "date32", False, "Partition date: the lifecycle as known on this date."),
+        Column("posting_id", "string", False, "Posting."),
+        Column("source", "string", False, "Board family."),
+        Column("board", "string", False, "Board token."),
+        Column("company", "string", False, "Company display name (latest observation)."),
+        Column("title", "string", False, "Title (latest observation)."),
+        Column("archetype", "string", False, "Archetype of the latest observed version."),
+        Column("first_seen", "date32", False, "First date the posting was observed."),
+        Column("last_seen", "date32", False, "Last date (up to as_of) the posting was observed."),
+        Column("times_seen", "int32", False, "Number of dates the posting was observed."),
+        Column("versions", "int32", False, "Distinct content versions observed."),
+        Column("is_open", "bool", False, "Observed on as_of, or not yet absent for `close_after` consecutive crawls of its board."),
+        Column("closed_on", "date32", True,
+               "First crawl date of its board on which the posting was absent, once it was absent for `close_after` consecutive successful crawls; null while open."),
+        Column("reopened_count", "int32", False, "Times the posting reappeared after having been closed."),
+        Column("left_censored", "bool", False,
+               "True when first_seen is the first successful crawl of its board: it was already open before we looked, so days_open is a lower bound."),
+        Column("days_open", "int32", False, "Days from first_seen to closed_on (or to as_of while open)."),
+        Column("source_posted_at", "timestamp[us, tz=UTC]", True, "The board's own published date (kept apart from first_seen)."),
+        Column("source_updated_at", "timestamp[us, tz=UTC]", True, "The board's own last-updated date."),
+    ),
+)
+
+MARKET_DAILY = Table(
+    name="market_daily",
+    path="curated/market_daily",
+    doc=(
+        "Daily market counts in long form: for each dimension (archetype, source, company, seniority, "
+        "workplace_type, country, all) and value, the postings open, new and closed on the date; and advertised "
+        "salary quantiles by archetype and seniority where the cell has enough postings."
+    ),
+    columns=(
+        Column("dt", "date32", False, "Partition date."),
+        Column("dimension", "string", False, "What the row is broken down by: all, archetype, source, company, seniority, workplace_type, country, archetype_seniority."),
+        Column("value", "string", False, "The dimension's value (`all` for dimension all; `a|b` for archetype_seniority)."),
+        Column("open", "int32", False, "Postings observed open on dt."),
+        Column("new", "int32", False, "Postings first seen on dt."),
+        Column("closed", "int32", False, "Postings whose closure was confirmed on dt (closed_on is their first absent crawl)."),
+        Column("open_unique", "int32", False, "Open postings counting each duplicate cluster once (same job on several boards)."),
+        Column("salary_n", "int32", True, "Open postings in the cell with an advertised annual salary (archetype_seniority rows only)."),
+        Column("salary_p25", "float64", True, "25th percentile of the annualized salary midpoint in the reporting currency; null below the minimum cell size."),
+        Column("salary_p50", "float64", True, "Median annualized salary midpoint; null below the minimum cell size."),
+        Column("salary_p75", "float64", True, "75th percentile annualized salary midpoint; null below the minimum cell size."),
+        Column("salary_currency", "string", True, "Reporting currency of the salary quantiles."),
+    ),
 )
 
 SOURCE_HEALTH = Table(
@@ -156,4 +260,6 @@ QUARANTINE = Table(
     ),
 )
 
-TABLES: tuple[Table, ...] = (POSTINGS, SOURCE_HEALTH, QUARANTINE)
+TABLES: tuple[Table, ...] = (
+    POSTINGS, OBSERVATIONS, POSTING_LIFECYCLE, SKILLS, MARKET_DAILY, SOURCE_HEALTH, QUARANTINE,
+)

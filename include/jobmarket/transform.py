@@ -14,7 +14,7 @@ from typing import Any
 
 from jobmarket.config import Settings, SourcesFile, load_sources
 from jobmarket.lake import Lake
-from jobmarket.schema import NORMALIZED, POSTINGS, QUARANTINE, SOURCE_HEALTH, TAG_COLUMNS
+from jobmarket.schema import NORMALIZED, QUARANTINE, SOURCE_HEALTH, TAG_COLUMNS
 from jobmarket.scrape import is_stale
 from jobmarket.sources import BoardContext, ParseError, get_adapter
 from jobmarket.sources.base import to_utc
@@ -133,61 +133,150 @@ def _read(lake: Lake, step: str, dt: date):
     return pq.read_table(path)
 
 
+_VERSION_FIELDS = (
+    "posting_id", "title", "description", "location", "workplace_type", "remote", "department",
+    "employment_type", "url", "salary_min", "salary_max", "salary_currency", "salary_period", "salary_text",
+)
+
+
+def version_ids(table) -> list[str]:
+    """Content hash per row: a posting gets a new version when what it says
+    changes, not when the board merely touches ``updated_at``."""
+    import hashlib
+
+    cols = [table.column(c).to_pylist() for c in _VERSION_FIELDS]
+    out = []
+    for values in zip(*cols, strict=True):
+        h = hashlib.sha1("\x1f".join("" if v is None else str(v) for v in values).encode("utf-8"))
+        out.append(h.hexdigest()[:20])
+    return out
+
+
+def _tag_key(title: str | None, description: str | None) -> str:
+    import hashlib
+
+    return hashlib.sha1(f"{title or ''}\x1e{description or ''}".encode()).hexdigest()
+
+
+class TagCache:
+    """Tag results by content hash, per tagger version.
+
+    Tagging is a pure function of (title, description, tagger version), so a
+    night re-tags only postings whose text changed, and any date can be
+    rebuilt in any order with the same result. A new tagger version starts an
+    empty cache: retagging history is a rebuild of the dates.
+    """
+
+    def __init__(self, lake: Lake, version: str):
+        import re
+
+        self.dir = lake.root / "cache" / "tags" / f"tagger={re.sub(r'[^A-Za-z0-9._+-]', '_', version)}"
+        self.entries: dict[str, dict] = {}
+        import pyarrow.parquet as pq
+
+        for f in sorted(self.dir.glob("*.parquet")):
+            for row in pq.read_table(f).to_pylist():
+                self.entries[row.pop("key")] = row
+
+    def save(self, new: dict[str, dict]) -> None:
+        import uuid
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not new:
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        rows = [{"key": k, **v} for k, v in new.items()]
+        tmp = self.dir / f".part-{uuid.uuid4().hex}.tmp"
+        pq.write_table(pa.Table.from_pylist(rows), tmp, compression="zstd")
+        tmp.rename(self.dir / f"part-{uuid.uuid4().hex}.parquet")
+        self.entries.update(new)
+
+
+def _tag_record(res: dict) -> dict[str, Any]:
+    skills = res.get("skills") or []
+    return {
+        "archetype": res["archetype"],
+        "secondary": res.get("secondary"),
+        "confidence": float(res["confidence"]),
+        "title_archetype": res.get("title_archetype"),
+        "title_mismatch": bool(res.get("title_mismatch")),
+        "seniority": res.get("seniority"),
+        "min_years_experience": res.get("min_years_experience"),
+        "degree": res.get("degree"),
+        "skills": [sk["name"] for sk in skills],
+        "skill_categories": [sk["category"] for sk in skills],
+        "scores_json": json.dumps(res.get("scores") or {}, sort_keys=True),
+        "evidence_json": json.dumps(res.get("evidence") or {}, sort_keys=True, ensure_ascii=False),
+        "tag_flags": list(res.get("flags") or []),
+        "tagger_version": res["tagger_version"],
+    }
+
+
 def tag_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any]:
-    """Tag every validated posting of ``dt`` with its archetype."""
+    """Tag every validated posting of ``dt`` (only new text is actually tagged)."""
     import pyarrow as pa
 
-    from jobmarket.tagger import tag_many
+    from jobmarket.schema import TAGGED
+    from jobmarket.tagger import TAGGER_VERSION, tag
 
     settings = settings or Settings.from_env()
     lake = Lake(settings.lake)
     table = _read(lake, VALIDATED_STEP, dt)
-    titles = table.column("title").to_pylist()
-    descriptions = table.column("description").to_pylist()
-    results = tag_many(zip(titles, descriptions, strict=True))
-    cols: dict[str, list] = {c.name: [] for c in TAG_COLUMNS}
-    for res in results:
-        cols["archetype"].append(res["archetype"])
-        cols["secondary"].append(res.get("secondary"))
-        cols["confidence"].append(float(res["confidence"]))
-        cols["title_archetype"].append(res.get("title_archetype"))
-        cols["title_mismatch"].append(bool(res.get("title_mismatch")))
-        cols["seniority"].append(res.get("seniority"))
-        cols["min_years_experience"].append(res.get("min_years_experience"))
-        cols["degree"].append(res.get("degree"))
-        cols["skills"].append([s["name"] for s in res.get("skills") or []])
-        cols["scores_json"].append(json.dumps(res.get("scores") or {}, sort_keys=True))
-        cols["evidence_json"].append(json.dumps(res.get("evidence") or {}, sort_keys=True, ensure_ascii=False))
-        cols["tag_flags"].append(list(res.get("flags") or []))
-        cols["tagger_version"].append(res["tagger_version"])
-    schema = POSTINGS.arrow_schema()
-    for c in TAG_COLUMNS:
-        table = table.append_column(schema.field(c.name), pa.array(cols[c.name], type=schema.field(c.name).type))
-    lake.write_partition(f"work/{TAGGED_STEP}", dt, table)
-    return {"dt": str(dt), "tagged": table.num_rows, "archetypes": dict(Counter(cols["archetype"]))}
+    cache = TagCache(lake, TAGGER_VERSION)
+    new: dict[str, dict] = {}
+    records = []
+    hits = 0
+    for title, description in zip(
+        table.column("title").to_pylist(), table.column("description").to_pylist(), strict=True
+    ):
+        key = _tag_key(title, description)
+        rec = cache.entries.get(key)
+        hits += rec is not None
+        rec = rec or new.get(key)
+        if rec is None:
+            rec = new[key] = _tag_record(tag(title, description))
+        records.append(rec)
+    cache.save(new)
+    schema = TAGGED.arrow_schema()
+    for name in [c.name for c in TAG_COLUMNS] + ["skill_categories"]:
+        field = schema.field(name)
+        table = table.append_column(field, pa.array([r[name] for r in records], type=field.type))
+    table = table.append_column(schema.field("version_id"), pa.array(version_ids(table), type=pa.string()))
+    lake.write_partition(f"work/{TAGGED_STEP}", dt, table.select(TAGGED.column_names))
+    return {
+        "dt": str(dt),
+        "tagged": table.num_rows,
+        "newly_tagged": len(new),
+        "from_cache": hits,
+        "archetypes": dict(Counter(r["archetype"] for r in records)),
+    }
 
 
 def publish_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any]:
-    """Publish the curated partitions of ``dt``: postings, quarantine, source_health.
+    """Publish what depends on ``dt`` alone: observations, quarantine, source_health.
 
     Rows are sorted by posting_id so a rerun of the same date writes the same
     table; each partition is swapped in atomically.
     """
     import pyarrow.compute as pc
 
+    from jobmarket.schema import OBSERVATIONS
+
     settings = settings or Settings.from_env()
     lake = Lake(settings.lake)
     tagged = _read(lake, TAGGED_STEP, dt)
     tagged = tagged.take(pc.sort_indices(tagged, sort_keys=[("posting_id", "ascending")]))
-    tagged = tagged.select(POSTINGS.column_names).cast(POSTINGS.arrow_schema())
+    observations = tagged.select(OBSERVATIONS.column_names).cast(OBSERVATIONS.arrow_schema())
     quarantine = _read(lake, QUARANTINE_STEP, dt).cast(QUARANTINE.arrow_schema())
     health = _read(lake, HEALTH_STEP, dt).cast(SOURCE_HEALTH.arrow_schema())
     out = {}
-    for tbl, data in ((POSTINGS, tagged), (QUARANTINE, quarantine), (SOURCE_HEALTH, health)):
+    for tbl, data in ((OBSERVATIONS, observations), (QUARANTINE, quarantine), (SOURCE_HEALTH, health)):
         out[tbl.name] = str(lake.write_partition(tbl.path, dt, data))
     return {
         "dt": str(dt),
-        "published": tagged.num_rows,
+        "published": observations.num_rows,
         "quarantined": quarantine.num_rows,
         "partitions": out,
     }

@@ -1,234 +1,207 @@
-"""Validate step: Great Expectations suites defined in code, run by a checkpoint.
+"""Validate step: Great Expectations suites defined in code, run by checkpoints,
+then per-source batch gates against the lake's trailing history.
 
-Row-level expectations quarantine the rows that fail them (with the names of
-the failed expectations and the offending values); the good rows continue.
-Table-level expectations (the column set) and a quarantine rate above the
-configured ceiling mean something systemic broke, and fail the step loudly.
+* Row-level expectations quarantine the rows that fail them (with the names
+  of the failed expectations and the offending values); the good rows go on.
+* Table-level expectations (column set, types) failing, or a source_health
+  partition that breaks its suite, mean something systemic broke: the step
+  raises :class:`ValidationFailed` after recording the results.
+* Batch gates (``jobmarket.quality.gates``) compare each source with its
+  history. A ``fail`` gate holds the source's rows back: they are
+  quarantined with the gate's name (``gate:volume_drop``) instead of being
+  published, while other sources' rows go on. The step itself succeeds so the
+  healthy sources publish; :func:`jobmarket.quality.enforce.enforce_gates`
+  (the DAG's ``check_quality`` task, ``jobmarket quality --date D``) then
+  fails the run naming the source, the gate and the numbers.
 
-The GX project is file-based and lives with the lake (``<lake>/gx``); every run
-adds its validation results and rebuilds the Data Docs site at
-``<lake>/gx/uncommitted/data_docs/local_site/index.html``.
+Nothing is dropped silently: validated + quarantined = parsed, checked here.
 
-``great_expectations`` takes several seconds to import, so it is imported
-inside the functions here, never at module or DAG-file top level.
+The GX project is file-based and lives with the lake; every run adds its
+validation results and rebuilds the Data Docs site at
+``<lake>/gx_project/gx/uncommitted/data_docs/local_site/index.html``.
+``great_expectations`` takes seconds to import: it is imported inside the
+functions, never at module or DAG-file top level.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-from datetime import UTC, date, datetime, timedelta
+from collections import Counter
+from datetime import date
 from typing import Any
 
 from jobmarket.config import Settings
 from jobmarket.lake import Lake
+from jobmarket.quality.runner import data_docs_index  # noqa: F401 - public API, kept
+from jobmarket.quality.suites import NORMALIZED_SUITE, ROW, SOURCE_HEALTH_SUITE
+from jobmarket.quality.tables import (
+    GATE_RESULTS,
+    GATE_RESULTS_STEP,
+    VALIDATION_RUNS,
+    VALIDATION_RUNS_STEP,
+)
 from jobmarket.schema import NORMALIZED, QUARANTINE
 
 log = logging.getLogger(__name__)
 
-ROW = "_row"  # positional row id handed to GX so failures map back to rows
-SUITE_NAME = "normalized_postings"
-MAX_QUARANTINE_FRACTION = float(os.environ.get("JOBMARKET_MAX_QUARANTINE_FRACTION", "0.5"))
-
-# Expectations whose failures are about single rows (quarantine them); any
-# other failing expectation is about the batch as a whole (fail the step).
-ROW_LEVEL = {
-    "expect_column_values_to_not_be_null",
-    "expect_column_values_to_be_unique",
-    "expect_column_values_to_match_regex",
-    "expect_column_values_to_be_between",
-    "expect_column_pair_values_a_to_be_greater_than_b",
-}
+SUITE_NAME = NORMALIZED_SUITE
 
 
 class ValidationFailed(RuntimeError):
     """The batch is systemically broken; nothing of it should be published."""
 
 
-def build_suite(dt: date):
-    """The normalized-postings suite. Bounds that depend on time use the
-    partition date, not the clock, so a backfill validates like the night did."""
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-
-    suite = gx.ExpectationSuite(name=SUITE_NAME)
-    suite.add_expectation(
-        gxe.ExpectTableColumnsToMatchSet(column_set=NORMALIZED.column_names + [ROW], exact_match=True)
-    )
-    for col in ("posting_id", "title", "url", "company", "source", "board"):
-        suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=col))
-    suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(column="posting_id"))
-    suite.add_expectation(gxe.ExpectColumnValuesToMatchRegex(column="url", regex=r"^https?://[^\s/]+"))
-    latest = datetime.combine(dt + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
-    earliest = datetime(2000, 1, 1, tzinfo=UTC)
-    for col in ("posted_at", "updated_at"):
-        suite.add_expectation(
-            gxe.ExpectColumnValuesToBeBetween(column=col, min_value=earliest, max_value=latest)
-        )
-    for col in ("salary_min", "salary_max"):
-        suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column=col, min_value=0, strict_min=True))
-    suite.add_expectation(
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="salary_max", column_B="salary_min", or_equal=True, ignore_row_if="either_value_is_missing"
-        )
-    )
-    return suite
+def _str_or_none(v: Any) -> str | None:
+    return v if isinstance(v, str) else None
 
 
-def _context(lake: Lake):
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    root = lake.root / "gx_project"
-    root.mkdir(parents=True, exist_ok=True)
-    ctx = gx.get_context(mode="file", project_root_dir=str(root))
-    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-    return ctx
-
-
-def data_docs_index(lake: Lake):
-    return lake.root / "gx_project" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-
-
-def run_checkpoint(df, dt: date, lake: Lake, run_name: str):
-    """Run the suite through a GX checkpoint (validation results are stored
-    and Data Docs rebuilt by the checkpoint's own actions)."""
-    import great_expectations as gx
-
-    ctx = _context(lake)
-    source = ctx.data_sources.add_or_update_pandas("jobmarket")
-    try:
-        asset = source.get_asset("normalized_postings")
-    except LookupError:
-        asset = source.add_dataframe_asset("normalized_postings")
-    try:
-        batch_def = asset.get_batch_definition("whole_partition")
-    except (KeyError, LookupError):
-        batch_def = asset.add_batch_definition_whole_dataframe("whole_partition")
-    suite = ctx.suites.add_or_update(build_suite(dt))
-    vd = ctx.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=SUITE_NAME, data=batch_def, suite=suite)
-    )
-    checkpoint = ctx.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name="nightly_normalized_postings",
-            validation_definitions=[vd],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
-        )
-    )
-    return checkpoint.run(
-        batch_parameters={"dataframe": df},
-        run_id=gx.RunIdentifier(run_name=run_name),
-    )
+def quarantine_rows(df, reasons: dict[int, list[str]], offending: dict[int, dict[str, Any]],
+                    dt: date, run_id: str | None = None) -> list[dict[str, Any]]:
+    """QUARANTINE rows for the rows of ``df`` (by ``_row``) named in ``reasons``."""
+    bad = sorted(reasons)
+    if not bad:
+        return []
+    records = df.loc[bad].drop(columns=[ROW]).to_dict(orient="records")
+    out = []
+    for i, rec in zip(bad, records, strict=True):
+        out.append({
+            "scraped_date": dt,
+            "posting_id": _str_or_none(rec.get("posting_id")),
+            "source": _str_or_none(rec.get("source")),
+            "board": _str_or_none(rec.get("board")),
+            "failed_expectations": reasons[i],
+            "offending_values_json": json.dumps(offending.get(i, {}), default=str, sort_keys=True),
+            "record_json": json.dumps(rec, default=str, sort_keys=True, ensure_ascii=False),
+            "run_id": run_id or str(rec.get("run_id")),
+        })
+    return out
 
 
-def _expectation_label(cfg) -> str:
-    kwargs = cfg.kwargs
-    cols = kwargs.get("column") or ",".join(str(kwargs.get(k)) for k in ("column_A", "column_B") if kwargs.get(k))
-    return f"{cfg.type}({cols})" if cols else cfg.type
+def validate_frame(df, dt: date, lake: Lake, run_name: str, *, quality=None, health=None,
+                   run_id: str = "cli") -> dict[str, Any]:
+    """Validate a normalized DataFrame (and this date's source_health rows).
 
+    Returns a dict with ``good`` (DataFrame), ``quarantine`` (rows),
+    ``runs`` (validation_runs rows), ``gates`` (GateResult list),
+    ``held_back`` ({source or source/board: rows}) and ``systemic``
+    (table-level failures, in words: the caller records the results, then
+    raises ValidationFailed).
+    """
+    from jobmarket.quality import gates as gates_mod
+    from jobmarket.quality import runner, suites
+    from jobmarket.quality.config import load_quality
 
-def validate_frame(df, dt: date, lake: Lake, run_name: str) -> tuple[Any, list[dict], list[dict]]:
-    """Validate a normalized DataFrame. Returns (good rows, quarantine rows, results)."""
-    import pandas as pd
-
+    cfg = quality or load_quality()
     df = df.reset_index(drop=True)
     df[ROW] = range(len(df))
-    result = run_checkpoint(df, dt, lake, run_name)
+    ctx = runner.gx_context(lake)
+    vr = runner.run_suite(lake, df, lambda: suites.build_normalized_suite(dt, cfg), run_name, ctx)
+    found = runner.interpret(vr, df, NORMALIZED_SUITE, dt, run_id)
+    runs = list(found.runs)
+    systemic = [f"{NORMALIZED_SUITE}: {s}" for s in found.systemic]
 
-    failures: dict[int, list[str]] = {}
-    offending: dict[int, dict[str, Any]] = {}
-    results: list[dict] = []
-    systemic: list[str] = []
-    for vr in result.run_results.values():
-        for r in vr.results:
-            cfg = r.expectation_config
-            label = _expectation_label(cfg)
-            res = r.result or {}
-            results.append(
-                {
-                    "expectation": label,
-                    "success": bool(r.success),
-                    "unexpected_count": res.get("unexpected_count"),
-                    "observed_value": json.dumps(res.get("observed_value"), default=str)
-                    if "observed_value" in res
-                    else None,
+    health_rows: list[dict[str, Any]] = []
+    if health is not None:
+        hdf = health.reset_index(drop=True)
+        hdf[ROW] = range(len(hdf))
+        hvr = runner.run_suite(lake, hdf, suites.build_source_health_suite, run_name, ctx)
+        hfound = runner.interpret(hvr, hdf, SOURCE_HEALTH_SUITE, dt, run_id, source_col="family")
+        runs += hfound.runs
+        for i, names in sorted(hfound.failures.items()):
+            systemic.append(f"{SOURCE_HEALTH_SUITE}: row {i} ({hdf.at[i, 'family']}/{hdf.at[i, 'board']}) "
+                            f"failed {names}: {hfound.offending.get(i)}")
+        systemic += [f"{SOURCE_HEALTH_SUITE}: {s}" for s in hfound.systemic]
+        health_rows = hdf.drop(columns=[ROW]).to_dict(orient="records")
+
+    reasons = {i: list(v) for i, v in found.failures.items()}
+    offending = {i: dict(v) for i, v in found.offending.items()}
+    results: list = []
+    held: dict[str, int] = {}
+    if not systemic:
+        bad_by_source = Counter(df.loc[list(reasons), "source"]) if reasons else Counter()
+        results = gates_mod.evaluate(lake, dt, cfg, df=df, health=health_rows, bad_by_source=bad_by_source)
+        for g in results:
+            if g.outcome != "fail":
+                continue
+            mask = df["source"] == g.source
+            if g.board:
+                mask &= df["board"] == g.board
+            rows = df.loc[mask, ROW].tolist()
+            g.held_back_rows = len(rows)
+            held[f"{g.source}/{g.board}" if g.board else g.source] = len(rows)
+            label = f"gate:{g.gate}"
+            for i in rows:
+                reasons.setdefault(i, []).append(label)
+                offending.setdefault(i, {})[label] = {
+                    "observed": g.observed, "baseline": g.baseline, "threshold": g.threshold,
                 }
-            )
-            if r.success:
-                continue
-            if cfg.type not in ROW_LEVEL:
-                systemic.append(f"{label}: observed {res.get('observed_value')}")
-                continue
-            idx = [item[ROW] for item in res.get("unexpected_index_list") or []]
-            if cfg.type == "expect_column_values_to_be_unique":
-                # Keep the first occurrence of a duplicated id; the repeats go.
-                col = cfg.kwargs["column"]
-                dup = df.loc[idx, [ROW, col]].sort_values(ROW)
-                idx = dup.loc[dup.duplicated(subset=[col], keep="first"), ROW].tolist()
-            cols = [c for c in (cfg.kwargs.get("column"), cfg.kwargs.get("column_A"), cfg.kwargs.get("column_B")) if c]
-            for i in idx:
-                failures.setdefault(i, []).append(label)
-                for c in cols:
-                    offending.setdefault(i, {})[c] = df.at[i, c]
-    if systemic:
-        raise ValidationFailed(f"validation of {dt} failed at batch level: " + "; ".join(systemic))
-
-    bad = sorted(failures)
-    if len(df) and len(bad) / len(df) > MAX_QUARANTINE_FRACTION:
-        raise ValidationFailed(
-            f"validation of {dt}: {len(bad)} of {len(df)} rows ({len(bad) / len(df):.0%}) failed row-level "
-            f"expectations, above the {MAX_QUARANTINE_FRACTION:.0%} ceiling: a scraper or board is broken"
-        )
-    quarantine = []
-    records = df.loc[bad].drop(columns=[ROW]).to_dict(orient="records") if bad else []
-    for i, rec in zip(bad, records, strict=True):
-        quarantine.append(
-            {
-                "scraped_date": dt,
-                "posting_id": rec.get("posting_id") if isinstance(rec.get("posting_id"), str) else None,
-                "source": rec.get("source") if isinstance(rec.get("source"), str) else None,
-                "board": rec.get("board") if isinstance(rec.get("board"), str) else None,
-                "failed_expectations": failures[i],
-                "offending_values_json": json.dumps(offending.get(i, {}), default=str, sort_keys=True),
-                "record_json": json.dumps(rec, default=str, sort_keys=True, ensure_ascii=False),
-                "run_id": str(rec.get("run_id")),
-            }
-        )
-    good = df.drop(index=bad).drop(columns=[ROW]).reset_index(drop=True)
-    assert isinstance(good, pd.DataFrame)
-    return good, quarantine, results
+    quarantine = quarantine_rows(df, reasons, offending, dt)
+    good = df.drop(index=sorted(reasons)).drop(columns=[ROW]).reset_index(drop=True)
+    if len(good) + len(quarantine) != len(df):
+        raise AssertionError(f"{dt}: {len(good)} valid + {len(quarantine)} quarantined != {len(df)} parsed")
+    return {
+        "good": good,
+        "quarantine": quarantine,
+        "runs": runs,
+        "gates": results,
+        "held_back": held,
+        "systemic": systemic,
+        "row_failures": len(found.failures),
+    }
 
 
-def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "cli") -> dict[str, Any]:
-    """Validate the normalized partition of ``dt``; write good rows and quarantine."""
+def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "cli",
+                  quality=None) -> dict[str, Any]:
+    """Validate the normalized partition of ``dt``; write good rows, quarantine,
+    validation_runs and gate_results to work/. Returns a summary dict."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from jobmarket.transform import NORMALIZED_STEP, QUARANTINE_STEP, VALIDATED_STEP, PipelineError
+    from jobmarket.transform import (
+        HEALTH_STEP,
+        NORMALIZED_STEP,
+        QUARANTINE_STEP,
+        VALIDATED_STEP,
+        PipelineError,
+    )
 
     settings = settings or Settings.from_env()
     lake = Lake(settings.lake)
     path = lake.partition_dir(f"work/{NORMALIZED_STEP}", dt) / "part-0.parquet"
     if not path.is_file():
         raise PipelineError(f"missing input {path}: run parse for {dt} first")
-    table = pq.read_table(path)
-    df = table.to_pandas(types_mapper=None)
-    good, quarantine, results = validate_frame(df, dt, lake, run_name=f"{dt}__{run_id}")
-    schema = NORMALIZED.arrow_schema()
-    good_table = pa.Table.from_pandas(good, schema=schema, preserve_index=False)
+    df = pq.read_table(path).to_pandas()
+    hpath = lake.partition_dir(f"work/{HEALTH_STEP}", dt) / "part-0.parquet"
+    health = pq.read_table(hpath).to_pandas() if hpath.is_file() else None
+    out = validate_frame(df, dt, lake, run_name=f"{dt}__{run_id}", quality=quality, health=health, run_id=run_id)
+
+    lake.write_partition(f"work/{VALIDATION_RUNS_STEP}", dt,
+                         pa.Table.from_pylist(out["runs"], schema=VALIDATION_RUNS.arrow_schema()))
+    lake.write_partition(f"work/{GATE_RESULTS_STEP}", dt, pa.Table.from_pylist(
+        [g.row(dt, run_id) for g in out["gates"]], schema=GATE_RESULTS.arrow_schema()))
+    if out["systemic"]:
+        raise ValidationFailed(f"validation of {dt} failed at batch level: " + "; ".join(out["systemic"]))
+
+    good_table = pa.Table.from_pandas(out["good"], schema=NORMALIZED.arrow_schema(), preserve_index=False)
     lake.write_partition(f"work/{VALIDATED_STEP}", dt, good_table)
-    lake.write_partition(
-        f"work/{QUARANTINE_STEP}", dt, pa.Table.from_pylist(quarantine, schema=QUARANTINE.arrow_schema())
-    )
-    lake.write_json(lake.work_dir("validation", dt) / "results.json", results)
+    lake.write_partition(f"work/{QUARANTINE_STEP}", dt,
+                         pa.Table.from_pylist(out["quarantine"], schema=QUARANTINE.arrow_schema()))
+    failed = sorted({r["expectation"] for r in out["runs"] if r["source"] is None and not r["success"]})
+    gate_outcomes = Counter(g.outcome for g in out["gates"])
     return {
         "dt": str(dt),
         "parsed": len(df),
-        "valid": len(good),
-        "quarantined": len(quarantine),
-        "failed_expectations": [r["expectation"] for r in results if not r["success"]],
+        "valid": len(out["good"]),
+        "quarantined": len(out["quarantine"]),
+        "row_failures": out["row_failures"],
+        "held_back": out["held_back"],
+        "failed_expectations": failed,
+        "gates": dict(gate_outcomes),
+        "gate_warnings": [g.message for g in out["gates"] if g.outcome == "warn"],
+        "gate_failures": [f"{g.gate}: {g.message}" for g in out["gates"] if g.outcome == "fail"],
         "data_docs": str(data_docs_index(lake)),
     }
+
+
+__all__ = ["ValidationFailed", "data_docs_index", "validate_date", "validate_frame"]

@@ -123,6 +123,7 @@ class NativeStack:
         self.running: dict[str, Running] = {}
         self.completed: dict[str, int] = {}
         self.healthy: set[str] = set()
+        self.last_check: dict[str, str] = {}
         self._seq = 0
 
     # -- translation ---------------------------------------------------------
@@ -281,10 +282,13 @@ class NativeStack:
             return True
         timeout = _seconds(self.services[name].get("healthcheck", {}).get("timeout", "30s"))
         try:
-            ok = subprocess.run(argv, env=self.env(name), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                timeout=timeout, stdin=subprocess.DEVNULL).returncode == 0
+            proc = subprocess.run(argv, env=self.env(name), capture_output=True, text=True,
+                                  timeout=timeout, stdin=subprocess.DEVNULL)
+            ok = proc.returncode == 0
+            self.last_check[name] = f"exit {proc.returncode}: {(proc.stdout + proc.stderr)[-1500:]}"
         except subprocess.TimeoutExpired:
             ok = False
+            self.last_check[name] = f"timed out after {timeout:.0f}s"
         if ok:
             self.healthy.add(name)
         return ok
@@ -300,7 +304,9 @@ class NativeStack:
                 return time.monotonic() - t0
             time.sleep(poll)
         log = self.running[name].log if name in self.running else None
-        raise TimeoutError(f"{name} not healthy after {timeout:.0f}s" + (f":\n{tail(log)}" if log else ""))
+        raise TimeoutError(f"{name} not healthy after {timeout:.0f}s; last health check "
+                           f"{self.healthcheck_argv(name)}: {self.last_check.get(name)}"
+                           + (f"\nservice log:\n{tail(log)}" if log else ""))
 
     def _satisfied(self, name: str) -> bool:
         deps = self.services[name].get("depends_on") or {}
@@ -347,10 +353,18 @@ class NativeStack:
                     if r.proc.poll() is not None:
                         raise RuntimeError(f"{r.name} exited {r.proc.returncode}:\n{tail(r.log)}")
                 time.sleep(1.0)
-        for name in list(self.running):
-            if name in ready and name not in self.healthy:
-                self.wait_healthy(name, timeout=max(10.0, timeout - (time.monotonic() - t0)))
-                ready[name] = time.monotonic() - t0
+        from concurrent.futures import ThreadPoolExecutor
+
+        pending = [n for n in self.running if n in ready and n not in self.healthy]
+        left = max(10.0, timeout - (time.monotonic() - t0))
+        with ThreadPoolExecutor(max_workers=max(1, len(pending))) as pool:
+            def healthy_at(name: str) -> float:
+                self.wait_healthy(name, left)
+                return time.monotonic() - t0
+
+            futures = {n: pool.submit(healthy_at, n) for n in pending}
+            for name, fut in futures.items():
+                ready[name] = fut.result()
         return ready
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:

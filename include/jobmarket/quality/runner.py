@@ -39,9 +39,7 @@ def gx_context(lake: Lake):
     root = project_root(lake)
     root.mkdir(parents=True, exist_ok=True)
     ctx = gx.get_context(mode="file", project_root_dir=str(root))
-    if ctx.variables.progress_bars is None or ctx.variables.progress_bars.globally is not False:
-        ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
-        ctx.variables.save()
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     return ctx
 
 
@@ -82,13 +80,13 @@ def checkpoint_for(ctx, suite, batch_definition, name: str, *, complete: bool = 
     )
 
 
-def run_suite(lake: Lake, df, build_suite, run_name: str):
+def run_suite(lake: Lake, df, build_suite, run_name: str, ctx=None):
     """Validate ``df`` (which has the ``_row`` column) with the suite that
     ``build_suite()`` returns, through a checkpoint. Returns the suite's
     ExpectationSuiteValidationResult."""
     import great_expectations as gx
 
-    ctx = gx_context(lake)
+    ctx = gx_context(lake) if ctx is None else ctx
     suite = build_suite()
     batch_def = dataframe_batch_definition(ctx, suite.name)
     checkpoint = checkpoint_for(ctx, suite, batch_def, f"nightly_{suite.name}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from jobmarket.quality.config import PERIODS, QualityConfig
-from jobmarket.schema import NORMALIZED, POSTINGS, SOURCE_HEALTH
+from jobmarket.schema import NORMALIZED, SOURCE_HEALTH, TAG_COLUMNS
 
 ROW = "_row"  # positional row id handed to GX so failures map back to rows
 
@@ -45,11 +45,20 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=2)
 
 # pandas dtypes of the typed (non-string) normalized columns after Arrow -> pandas.
-_PANDAS_TYPES = {"float64": "float64", "timestamp[us, tz=UTC]": "datetime64[us, UTC]"}
+# (GX reports the element type of datetime columns.)
+_PANDAS_TYPES = {"float64": "float64", "timestamp[us, tz=UTC]": "Timestamp"}
 
 
 def latest_allowed(dt: date) -> datetime:
     return datetime.combine(dt, datetime.min.time(), tzinfo=UTC) + timedelta(days=1) + FUTURE_SLACK
+
+
+def _suite(name: str, expectations: list):
+    """A suite built in one go: adding expectations one by one to a suite
+    bound to a file context rewrites its JSON file after every one."""
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(name=name, expectations=expectations)
 
 
 def _named(expectation, name: str):
@@ -59,13 +68,12 @@ def _named(expectation, name: str):
 
 def build_normalized_suite(dt: date, cfg: QualityConfig):
     """Normalized postings: one suite for every source (the shared record)."""
-    import great_expectations as gx
     import great_expectations.expectations as gxe
 
     from jobmarket.quality.currencies import iso4217_codes
 
-    s = gx.ExpectationSuite(name=NORMALIZED_SUITE)
-    add = s.add_expectation
+    exps: list = []
+    add = exps.append
     add(_named(gxe.ExpectTableColumnsToMatchSet(column_set=NORMALIZED.column_names + [ROW], exact_match=True),
                "table:column_set"))
     for col in NORMALIZED.columns:
@@ -106,19 +114,21 @@ def build_normalized_suite(dt: date, cfg: QualityConfig):
     lo, hi = cfg.description_chars
     add(_named(gxe.ExpectColumnValueLengthsToBeBetween(column="description", min_value=lo, max_value=hi),
                "description:length"))
-    add(_named(gxe.ExpectColumnValuesToBeInSet(column="scraped_date", value_set=[dt]), "scraped_date:partition"))
-    return s
+    return _suite(NORMALIZED_SUITE, exps)
 
 
-def build_tagged_suite():
-    """Tagged postings (the curated postings layer): the tagger's output."""
-    import great_expectations as gx
+def build_tagged_suite(*, with_row: bool = True):
+    """Tagged postings (the curated postings layer): the tagger's output.
+    ``with_row=False`` for the published table (no ``_row`` column)."""
     import great_expectations.expectations as gxe
 
-    s = gx.ExpectationSuite(name=TAGGED_SUITE)
-    add = s.add_expectation
-    add(_named(gxe.ExpectTableColumnsToMatchSet(column_set=POSTINGS.column_names + [ROW], exact_match=False),
-               "table:column_set"))
+    exps: list = []
+    add = exps.append
+    # The tag columns and the posting's identity must be there; the rest of
+    # the layout (versions, provenance) is the tag and publish steps' own.
+    add(_named(gxe.ExpectTableColumnsToMatchSet(
+        column_set=["posting_id", "source", "board", *(c.name for c in TAG_COLUMNS)], exact_match=False),
+        "table:column_set"))
     add(_named(gxe.ExpectColumnValuesToNotBeNull(column="archetype"), "archetype:not_null"))
     add(_named(gxe.ExpectColumnValuesToBeInSet(column="archetype", value_set=list(ARCHETYPES)), "archetype:allowed"))
     add(_named(gxe.ExpectColumnValuesToBeInSet(column="secondary", value_set=list(ARCHETYPES)), "secondary:allowed"))
@@ -127,22 +137,21 @@ def build_tagged_suite():
                "confidence:in_0_1"))
     add(_named(gxe.ExpectColumnValuesToNotBeNull(column="tagger_version"), "tagger_version:not_null"))
     add(_named(gxe.ExpectColumnValuesToBeUnique(column="posting_id"), "posting_id:unique"))
-    return s
+    return _suite(TAGGED_SUITE, exps)
 
 
-def build_source_health_suite():
+def build_source_health_suite(*, with_row: bool = True):
     """source_health: one row per configured board and run."""
-    import great_expectations as gx
     import great_expectations.expectations as gxe
 
-    s = gx.ExpectationSuite(name=SOURCE_HEALTH_SUITE)
-    add = s.add_expectation
-    add(_named(gxe.ExpectTableColumnsToMatchSet(column_set=SOURCE_HEALTH.column_names + [ROW], exact_match=True),
-               "table:column_set"))
+    exps: list = []
+    add = exps.append
+    cols = SOURCE_HEALTH.column_names + ([ROW] if with_row else [])
+    add(_named(gxe.ExpectTableColumnsToMatchSet(column_set=cols, exact_match=True), "table:column_set"))
     for col in ("source", "family", "board", "status"):
         add(_named(gxe.ExpectColumnValuesToNotBeNull(column=col), f"{col}:not_null"))
     add(_named(gxe.ExpectColumnValuesToBeInSet(column="status", value_set=list(HEALTH_STATUSES)), "status:allowed"))
     for col in ("requests", "retries", "bytes", "postings_found"):
         add(_named(gxe.ExpectColumnValuesToBeBetween(column=col, min_value=0), f"{col}:non_negative"))
     add(_named(gxe.ExpectCompoundColumnsToBeUnique(column_list=["source", "board"]), "source_board:unique"))
-    return s
+    return _suite(SOURCE_HEALTH_SUITE, exps)

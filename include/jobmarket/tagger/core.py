@@ -7,13 +7,21 @@ small title prior -> softmax -> calibrated confidence (see calibration.json).
 
 from __future__ import annotations
 
-import bisect
 import math
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
 from . import extract, text
-from .lexicon import ARCHETYPES, DATA_DIR, find_skills, lexicon, phrase_matcher, skill_taxonomy
+from .lexicon import (
+    ARCHETYPES,
+    DATA_DIR,
+    combined_matcher,
+    lexicon,
+    phrase_matcher,
+    skill_taxonomy,
+    skills_from_matches,
+)
 from .title import title_archetype, title_seniority
 
 DATA_ARCHETYPES = ARCHETYPES[:-1]
@@ -31,35 +39,92 @@ def tagger_version() -> str:
     return f"{p['engine']}+lex{lexicon()['version']}+skills{skill_taxonomy()['version']}+cal{p['calibration']['version']}"
 
 
-def _evidence(doc: text.Doc) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    """Weighted evidence per archetype and each phrase's contribution."""
-    n_chars = max(len(doc.text), 1)
+PSEUDO = ("ml_generic", "research_credential", "research_credential_req")
+_CREDENTIAL_SECTIONS = frozenset((text.REQ, text.NICE))
+# A line that states what the candidate must have, even outside a "Requirements" block.
+_REQUIREMENT_LINE_RE = re.compile(
+    r"\b(?:degree|degrees|experience|track record|demonstrated|background in|proficien|"
+    r"qualification|you have|have a|ability to|familiarity|knowledge of|strong|earned|or equivalent|"
+    r"preferred|required|candidates? (?:with|who)|ideal(?:ly)?|plus)\b"
+)
+
+
+def _is_credential_line(doc: text.Doc, line: int) -> bool:
+    if doc.sections[line] in _CREDENTIAL_SECTIONS:
+        return True
+    end = doc.starts[line + 1] if line + 1 < len(doc.starts) else len(doc.text)
+    return _REQUIREMENT_LINE_RE.search(doc.text, doc.starts[line], end) is not None
+
+
+def _evidence(doc: text.Doc, matches=None) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Weighted evidence per archetype (and pseudo-archetype) and each phrase's contribution.
+
+    ``matches`` are the combined-matcher hits of ``doc.text`` (payload: phrases, skills,
+    line mark); without them the phrase matcher scans the text.
+    """
+    inv_n = 1.0 / max(len(doc.text), 1)
     starts, weights = doc.starts, doc.weights
-    per_phrase: dict[str, dict[str, list[float]]] = {a: {} for a in ARCHETYPES}
-    for start, _key, payloads in phrase_matcher().find(doc.text):
-        line = bisect.bisect_right(starts, start) - 1
+    n_lines = len(starts)
+    line = 0
+    if matches is None:
+        matches = [(st, k, (pl, (), None)) for st, k, pl in phrase_matcher().find(doc.text)]
+    hits_by: dict[tuple[str, str], list[float]] = {}
+    get = hits_by.get
+    for start, _key, (payloads, _skills, _mark) in matches:
+        if not payloads:
+            continue
+        while line + 1 < n_lines and starts[line + 1] <= start:  # matches come in text order
+            line += 1
         sw = weights[line]
         if sw <= 0:
             continue
-        position = 1.15 - 0.3 * (start / n_chars)  # responsibilities listed first weigh more
+        factor = sw * (1.15 - 0.3 * start * inv_n)  # responsibilities listed first weigh more
         for archetype, w, name in payloads:
-            per_phrase[archetype].setdefault(name, []).append(w * sw * position)
-    raw: dict[str, float] = {}
-    contrib: dict[str, dict[str, float]] = {}
-    for archetype, phrases in per_phrase.items():
-        c: dict[str, float] = {}
-        for key, hits in phrases.items():
+            if archetype == "research_credential" and _is_credential_line(doc, line):
+                archetype = "research_credential_req"
+            k = (archetype, name)
+            lst = get(k)
+            if lst is None:
+                hits_by[k] = [w * factor]
+            else:
+                lst.append(w * factor)
+    contrib: dict[str, dict[str, float]] = {a: {} for a in ARCHETYPES + PSEUDO}
+    for (archetype, name), hits in hits_by.items():
+        if len(hits) == 1:
+            contrib[archetype][name] = hits[0]
+        else:
             hits.sort(reverse=True)
-            c[key] = hits[0] + 0.5 * sum(hits[1:3])  # repeats count, with diminishing returns
-        contrib[archetype] = c
-        raw[archetype] = sum(c.values())
+            contrib[archetype][name] = hits[0] + 0.5 * sum(hits[1:3])  # repeats: diminishing
+    raw = {a: sum(c.values()) for a, c in contrib.items()}
     return raw, contrib
+
+
+def _resolve(raw: dict[str, float]) -> tuple[dict[str, float], float]:
+    """Fold the pseudo-archetypes into the seven archetypes; return (raw, ML share of ml_engineer)."""
+    p = _params()["scoring"]
+    out = {a: raw[a] for a in ARCHETYPES}
+    # Research credentials in the requirements count only up to the research work itself.
+    out["research"] += raw["research_credential"] + min(
+        raw["research_credential_req"] * p["credential_req_weight"],
+        out["research"] * p["credential_cap_ratio"],
+    )
+    # Generic ML vocabulary ("machine learning", "PyTorch", "models") is evidence of ML work
+    # but not of which kind: it counts in full for both applied_ml and ml_engineer, so their
+    # own evidence decides between them, and splitting it cannot let "other" win.
+    share_m = (out["ml_engineer"] + 1.0) / (out["applied_ml"] + out["ml_engineer"] + 2.0)
+    g = raw["ml_generic"]
+    out["applied_ml"] += g
+    out["ml_engineer"] += g
+    if out["research"] >= 3.0:  # ML research (with research work of its own) uses the same words
+        out["research"] += g * _params()["scoring"]["ml_generic_research"]
+    return out, share_m
 
 
 def _combine(raw: dict[str, float], title_arch: str | None, body_words: int) -> dict[str, float]:
     p = _params()["scoring"]
     logits: dict[str, float] = {}
-    ml_core = raw["applied_ml"] + raw["ml_engineer"] + raw["ai_engineer"]
+    # (applied_ml and ml_engineer both hold the generic ML evidence: count it once)
+    ml_core = max(raw["applied_ml"], raw["ml_engineer"]) + raw["ai_engineer"]
     # "other" needs no evidence of its own: a body without data/ML work is "other" (spec
     # rule 5). Its base grows with body length, and shrinks when the title names a data role.
     base = p["other_base"] * min(1.0, body_words / p["other_base_words"])
@@ -84,17 +149,30 @@ def _softmax(logits: dict[str, float], beta: float) -> dict[str, float]:
     return {a: ex[a] / z for a in ARCHETYPES}
 
 
-def _calibrate(p_top: float, margin: float, kind: str, t_arch: str | None) -> float:
+def confidence_features(p_top: float, margin: float, title_agrees: float) -> list[float]:
+    """Inputs of the confidence model: top probability, margin to the runner-up, and whether
+    the title's archetype agrees with the body's (1, 0, or 0.5 without a title rule).
+    (An evidence-amount feature was tried and did not lower the cross-validated log-loss.)"""
+    return [p_top, margin, title_agrees]
+
+
+def _calibrate(feats: list[float], kind: str, t_arch: str | None) -> float:
     """Map scores to a probability of being right (fitted by ``python -m jobmarket.tagger.train``)."""
     cal = _params()["calibration"]
     if kind != "body":
         return float(cal["title_only"].get(t_arch or "other", 0.3))
-    a, b, c = cal["body_logistic"]
-    conf = 1.0 / (1.0 + math.exp(-(a * p_top + b * margin + c)))
+    w = cal["body_logistic"]
+    z = w[-1] + sum(wi * xi for wi, xi in zip(w[:-1], feats, strict=False))
+    conf = 1.0 / (1.0 + math.exp(-z))
     return round(min(max(conf, 0.01), 0.99), 3)
 
 
 def tag(title: str | None, description: str | None) -> dict:
+    return _tag(title, description)[0]
+
+
+def _tag(title: str | None, description: str | None) -> tuple[dict, list[float] | None]:
+    """The tag and, for body-tagged postings, the confidence model's features."""
     title = title if isinstance(title, str) else None
     description = description if isinstance(description, str) else None
     flags: list[str] = []
@@ -108,12 +186,15 @@ def tag(title: str | None, description: str | None) -> dict:
     if not cleaned.strip():
         flags.append("empty_description")
 
-    doc = text.segment(cleaned)
+    low = cleaned.lower()
+    matches = combined_matcher().find(low) if low else []
+    doc = text.segment(low, [(st, m[2]) for st, _k, m in matches if m[2] is not None], lowered=True)
     language = text.detect_language(doc.text) if cleaned else "unknown"
     if language == "non_en":
         flags.append("non_english")
 
-    raw, contrib = _evidence(doc)
+    raw_all, contrib = _evidence(doc, matches)
+    raw, share_m = _resolve(raw_all)
     content = sum(raw[a] for a in ARCHETYPES)
     if cleaned and doc.n_content_words < 5:
         flags.append("boilerplate_only")
@@ -144,10 +225,22 @@ def tag(title: str | None, description: str | None) -> dict:
         and probs[runner] >= sec_p * probs[top]
     ):
         secondary = runner
-    confidence = _calibrate(probs[top], margin, kind, t_arch)
+    feats = None
+    if kind == "body":
+        agrees = 0.5 if t_arch is None else float(t_arch == top)
+        feats = confidence_features(probs[top], margin, agrees)
+    confidence = _calibrate(feats, kind, t_arch)
     if language == "non_en" and kind == "body":
         confidence = round(confidence * 0.8, 3)
 
+    # Pseudo-archetype phrases are shown under the archetype they were credited to.
+    generic = contrib["ml_generic"]
+    if generic:
+        target = contrib["ml_engineer"] if share_m > 0.5 else contrib["applied_ml"]
+        for k, v in generic.items():
+            target[k] = max(target.get(k, 0.0), v)
+    for k, v in {**contrib["research_credential"], **contrib["research_credential_req"]}.items():
+        contrib["research"][k] = max(contrib["research"].get(k, 0.0), v)
     evidence = {
         a: [k for k, _ in sorted(contrib[a].items(), key=lambda kv: (-kv[1], kv[0]))[:8]]
         for a in ARCHETYPES
@@ -156,8 +249,8 @@ def tag(title: str | None, description: str | None) -> dict:
     years = extract.min_years(doc.text) if cleaned else None
     if seniority is None:
         seniority = extract.seniority_from_years(years)
-    lines = doc.text.split("\n") if cleaned else []
-    return {
+    lines = doc.lines if cleaned else []
+    result = {
         "archetype": top,
         "secondary": secondary,
         "confidence": confidence,
@@ -165,7 +258,7 @@ def tag(title: str | None, description: str | None) -> dict:
         "evidence": evidence,
         "title_archetype": t_arch,
         "title_mismatch": bool(kind == "body" and t_arch is not None and t_arch != top),
-        "skills": find_skills(doc.text) if cleaned else [],
+        "skills": skills_from_matches(low, matches) if cleaned else [],
         "seniority": seniority,
         "min_years_experience": years,
         "degree": extract.degree(lines, doc.sections) if cleaned else "not_mentioned",
@@ -173,6 +266,7 @@ def tag(title: str | None, description: str | None) -> dict:
         "flags": flags,
         "tagger_version": tagger_version(),
     }
+    return result, feats
 
 
 def tag_many(rows: Iterable[tuple[str | None, str | None]]) -> list[dict]:

@@ -70,6 +70,64 @@ class Matcher:
 
 
 @lru_cache(maxsize=1)
+def combined_matcher() -> Matcher:
+    """One automaton for archetype phrases, skill aliases and section line marks.
+
+    The tagger scans each body once. Each key carries three payloads: the archetype
+    phrases, the skills and the line mark (boilerplate / role cue) it stands for. A key
+    that exists for one purpose only also carries what the other matchers would find
+    inside it ("apache spark" is a skill alias and holds the phrase "spark"), so the
+    longest-match rule of the shared pass loses almost nothing. Line marks are plain
+    substrings ("equal opportunit"), matched without word-boundary checks.
+    """
+    from .text import RESP, ROLE_CUE_PHRASES, ZERO, ZERO_LINE_PHRASES
+
+    phrases = phrase_matcher()
+    skills = skill_matcher()
+    ph_entries = {k: v[4] for k, v in phrases.automaton.items()}
+    sk_entries = {k: v[4] for k, v in skills.automaton.items()}
+    line_kind = {p: ZERO for p in ZERO_LINE_PHRASES}
+    line_kind.update({p: RESP for p in ROLE_CUE_PHRASES})
+    auto = ahocorasick.Automaton()
+    for key in set(ph_entries) | set(sk_entries) | set(line_kind):
+        ph = ph_entries.get(key)
+        if ph is None:
+            ph = tuple(p for _s, _k, pl in phrases.find(key) for p in pl)
+        sk = sk_entries.get(key)
+        if sk is None:
+            sk = tuple(p for _s, _k, pl in skills.find(key) for p in pl)
+        kind = line_kind.get(key)
+        if kind is None:
+            kind = next((k for p, k in line_kind.items() if p in key), None)
+        if key in ph_entries or key in sk_entries:
+            left, right = key[0].isalnum(), key[-1].isalnum()
+        else:  # a line mark only: substring semantics
+            left = right = False
+        auto.add_word(key, (key, len(key) - 1, left, right, (ph, sk, kind)))
+    auto.make_automaton()
+    m = Matcher.__new__(Matcher)
+    m.automaton = auto
+    return m
+
+
+def skills_from_matches(low_text: str, matches) -> list[dict[str, str]]:
+    """``find_skills`` on the matches of ``combined_matcher`` (same result, no second scan)."""
+    seen: dict[str, str] = {}
+    edge = [(st, "r", ((), (("r", CONTEXT),), None)) for st, _ in _edge_candidates(low_text)]
+    for start, key, (_ph, sk, _kind) in edge + matches:
+        for name, category in sk:
+            if category is CONTEXT:
+                if name not in seen:
+                    cat, rx = CONTEXT_SKILLS[name]
+                    window = low_text[max(0, start - 45) : start + len(key) + 45]
+                    if rx.search(window):
+                        seen[name] = cat
+            else:
+                seen.setdefault(name, category)
+    return [{"name": n, "category": c} for n, c in sorted(seen.items())]
+
+
+@lru_cache(maxsize=1)
 def skill_taxonomy() -> dict:
     return _load("skills.json")
 
@@ -86,9 +144,33 @@ def skill_matcher() -> Matcher:
         for alias in s["aliases"]:
             for v in {alias, alias.replace("-", " ")}:
                 entries.setdefault(v, []).append((s["name"], s["category"]))
-    # R and Go are not automaton keys: a one-letter key would fire inside every word
-    # with an "r" in it. They are found by _CONTEXT_CANDIDATE_RE and confirmed by context.
+    for name in CONTEXT_SKILLS:  # candidates only; confirmed by the context rule
+        for key in _candidate_keys(name):
+            entries.setdefault(key, []).append((name, CONTEXT))
     return Matcher(entries)
+
+
+# A bare one-letter key ("r") would fire inside every word that contains the letter and
+# cost a rejected match each time; R candidates are keyed with the characters around them
+# instead (" r,", "(r)", "/r "), which only occur where R stands alone.
+_R_LEFT = ' \n(/,;:[*"“'
+_R_RIGHT = ' \n,./);:!?]*"”'
+
+
+def _candidate_keys(name: str) -> list[str]:
+    if len(name) > 1:
+        return [name]
+    return [left + name + right for left in _R_LEFT for right in _R_RIGHT]
+
+
+def _edge_candidates(low_text: str) -> list[tuple[int, str]]:
+    """R at the very start or end of a text, where no boundary character surrounds it."""
+    out = []
+    if low_text[:1] == "r" and (len(low_text) == 1 or low_text[1] in _R_RIGHT):
+        out.append((0, "r"))
+    if len(low_text) > 1 and low_text[-1] == "r" and low_text[-2] in _R_LEFT:
+        out.append((len(low_text) - 1, "r"))
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -143,19 +225,17 @@ CONTEXT_SKILLS = {
 }
 
 
-_CONTEXT_CANDIDATE_RE = re.compile(r"(?<![^\W_])(r|go)(?![^\W_])")
-
-
 def find_skills(low_text: str) -> list[dict[str, str]]:
     seen: dict[str, str] = {}
-    for _start, _key, payloads in skill_matcher().find(low_text):
+    edge = [(st, "r", (("r", CONTEXT),)) for st, _ in _edge_candidates(low_text)]
+    for start, key, payloads in edge + skill_matcher().find(low_text):
         for name, category in payloads:
-            seen.setdefault(name, category)
-    for m in _CONTEXT_CANDIDATE_RE.finditer(low_text):
-        name = m.group(1)
-        if name not in seen:  # candidate only; confirmed by the context rule
-            cat, rx = CONTEXT_SKILLS[name]
-            start = m.start()
-            if rx.search(low_text[max(0, start - 45) : start + len(name) + 45]):
-                seen[name] = cat
+            if category is CONTEXT:
+                if name not in seen:
+                    cat, rx = CONTEXT_SKILLS[name]
+                    window = low_text[max(0, start - 45) : start + len(key) + 45]
+                    if rx.search(window):
+                        seen[name] = cat
+            else:
+                seen.setdefault(name, category)
     return [{"name": n, "category": c} for n, c in sorted(seen.items())]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import html
 import re
+from itertools import accumulate
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -44,7 +45,7 @@ def html_to_text(s: str) -> str:
     s = _LI_RE.sub("\n• ", s) if "<li" in s or "<LI" in s else s
     s = _BLOCK_RE.sub("\n", s)
     s = _TAG_RE.sub(" ", s)
-    return html.unescape(s)
+    return html.unescape(s) if "&" in s else s
 
 
 _MOJI_SEQ_RE = re.compile(
@@ -149,7 +150,7 @@ _HEADERS = [
     (
         RESP,
         r"(?:key |your |main |primary |core |job )?(?:responsibilities|duties|accountabilities)|"
-        r"what you(?:'ll| will)? (?:do|be doing|work on|achieve)|you will|you'll|in this role|"
+        r"what you(?:'ll| will)?(?: get to)? (?:do|be doing|work on|achieve|own|build)|you will|you'll|in this role|"
         r"the role|role overview|about the role|your role|the opportunity|day[ -]to[ -]day|"
         r"your impact|the impact you'?ll have|what the job involves|your mission|the job|"
         r"job description|position summary|job summary|overview of the role|what'?s the role|"
@@ -177,6 +178,7 @@ _HEADERS = [
         r"u\.?s\.? pay range|base pay|job details|hiring process|interview process",
     ),
 ]
+_LEAD_SYMBOLS_RE = re.compile(r"^[^\w(]+")
 _HEADER_RES = [(sec, re.compile(r"^(?:" + pat + r")\b")) for sec, pat in _HEADERS]
 
 # Lines containing any of these are legal / benefits boilerplate and weigh nothing.
@@ -259,12 +261,20 @@ def _line_automaton() -> ahocorasick.Automaton:
     return a
 
 
-def _line_marks(low: str, starts: list[int]) -> tuple[set[int], set[int]]:
-    """Indices of boilerplate lines and of lines with role cues."""
+def _line_marks(
+    low: str, starts: list[int], marks: list[tuple[int, str]] | None = None
+) -> tuple[set[int], set[int]]:
+    """Indices of boilerplate lines and of lines with role cues.
+
+    ``marks`` are (offset, kind) pairs already found by the caller's single matching pass
+    (``lexicon.combined_matcher``); without them the line automaton scans the text.
+    """
     zero: set[int] = set()
     cue: set[int] = set()
-    for end, kind in _line_automaton().iter(low):
-        line = bisect.bisect_right(starts, end) - 1
+    if marks is None:
+        marks = list(_line_automaton().iter(low))
+    for pos, kind in marks:
+        line = bisect.bisect_right(starts, pos) - 1
         (zero if kind == ZERO else cue).add(line)
     return zero, cue
 
@@ -277,6 +287,7 @@ class Doc:
     sections: list[str] = field(default_factory=list)
     n_words: int = 0
     n_content_words: int = 0  # words on lines with non-zero weight
+    lines: list[str] = field(default_factory=list)  # text split on "\n"
 
 
 def _header(line: str) -> str | None:
@@ -284,12 +295,16 @@ def _header(line: str) -> str | None:
     if len(line) > 70:
         return None
     stripped = line.strip()
+    if not stripped or stripped[-1] == ".":  # sentences are not headers
+        return None
     colon = stripped.endswith(":")
     bullet = _BULLET_RE.match(stripped) is not None
     if bullet and not colon:
         return None
     core = _BULLET_RE.sub("", stripped).strip("#*:–—-|. ").strip()
-    if not core or len(core.split()) > (8 if colon else 5) or stripped.endswith("."):
+    if core and not core[0].isalnum():  # "🏠 What we offer", "→ Requirements"
+        core = _LEAD_SYMBOLS_RE.sub("", core)
+    if not core or len(core.split()) > (8 if colon else 5):
         return None
     for sec, rx in _HEADER_RES:
         m = rx.match(core)
@@ -308,46 +323,52 @@ def _header(line: str) -> str | None:
     return None
 
 
-def segment(text: str) -> Doc:
-    low = text.lower()
+def segment(text: str, marks: list[tuple[int, str]] | None = None, lowered: bool = False) -> Doc:
+    low = text if lowered else text.lower()
     doc = Doc(text=low)
-    lines = low.split("\n")
-    pos = 0
-    for line in lines:
-        doc.starts.append(pos)
-        pos += len(line) + 1
-    zero_lines, cue_lines = _line_marks(low, doc.starts)
+    lines = doc.lines = low.split("\n")
+    starts = doc.starts = list(accumulate(map(len, lines[:-1]), lambda a, n: a + n + 1, initial=0))
+    zero_lines, cue_lines = _line_marks(low, starts, marks)
+    weights, sections = doc.weights, doc.sections
+    add_w, add_s = weights.append, sections.append
     current = INTRO
+    current_w = SECTION_WEIGHT[INTRO]
     seen_header = False
+    n_words = n_content = 0
     for i, line in enumerate(lines):
-        sec = _header(line)
-        if sec is UNKNOWN:
-            if current in (COMPANY, ZERO):
-                current = INTRO
-            doc.weights.append(0.0)
-            doc.sections.append(current)
-            continue
+        # _header() pre-checks inlined: long lines and plain bullets are never headers
+        if len(line) > 70 or (line[:2] == "• " and not line.rstrip().endswith(":")):
+            sec = None
+        else:
+            sec = _header(line)
         if sec is not None:
-            current = sec
-            seen_header = True
-            doc.weights.append(0.0)
-            doc.sections.append(sec)
+            if sec is UNKNOWN:
+                if current == COMPANY or current == ZERO:
+                    current = INTRO
+            else:
+                current = sec
+                seen_header = True
+            current_w = SECTION_WEIGHT[current]
+            add_w(0.0)
+            add_s(current)
             continue
         words = line.count(" ") + 1 if line else 0
-        doc.n_words += words
+        n_words += words
         if i in zero_lines:
-            doc.weights.append(0.0)
-            doc.sections.append(ZERO)
+            add_w(0.0)
+            add_s(ZERO)
             continue
         if current == COMPANY and i in cue_lines:
             current = RESP
-        w = SECTION_WEIGHT[current]
-        if current == INTRO and not seen_header and _looks_like_company_blurb(line):
+            current_w = SECTION_WEIGHT[RESP]
+        w = current_w
+        if current == INTRO and not seen_header and _BLURB_RE.match(line) is not None:
             w = SECTION_WEIGHT[COMPANY] * 2
-        doc.weights.append(w)
-        doc.sections.append(current)
+        add_w(w)
+        add_s(current)
         if w > 0:
-            doc.n_content_words += words
+            n_content += words
+    doc.n_words, doc.n_content_words = n_words, n_content
     return doc
 
 
@@ -386,7 +407,12 @@ _PUNCT = ".,;:!?()[]{}\"'“”‘’«»•-–—/*"
 def detect_language(low_text: str) -> str:
     """'en', 'non_en' or 'unknown' from stopword counts in the first few KB."""
     strip = str.strip
-    words = [strip(w, _PUNCT) for w in low_text[:2500].split()]
+    raw = low_text[:2500].split()
+    if len(raw) > 60:  # clear cases first, on the raw tokens (no punctuation stripping)
+        en = sum(map(_EN.__contains__, raw))
+        if en >= 12 and en >= 4 * sum(map(_NON_EN.__contains__, raw)):
+            return "en"
+    words = [strip(w, _PUNCT) for w in raw]
     if len(words) < 12 or sum(map(str.isalpha, words)) < 12:
         return "unknown"
     en = sum(map(_EN.__contains__, words))

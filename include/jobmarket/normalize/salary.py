@@ -1,0 +1,463 @@
+"""Advertised pay: structured fields first, else parsed from text, annualized
+and converted to one reporting currency at the posting date's ECB rate.
+
+``normalize_salary(row, on_date)`` reads the normalized posting fields
+``salary_min/max/currency/period`` (structured by the source: Lever
+salaryRange, Ashby compensation, Greenhouse pay ranges, Himalayas, Remote OK,
+SmartRecruiters, Recruitee, JSON-LD), ``salary_text`` and ``description``, plus
+``location``/``remote``/``workplace_type`` to settle what a bare "$" means.
+
+Order
+-----
+1. Structured fields (``salary_source = "structured"``) when at least one bound
+   is a positive number and the result is plausible.
+2. ``salary_text`` (the source's own salary sentence), then 3. the
+   description (``salary_source = "text"``). Text is stricter in the
+   description: an amount needs a currency and either a range, a pay word
+   nearby ("salary", "compensation", "pay range", "OTE", "Gehalt"...) or a
+   period marker, and no money-that-is-not-pay word nearby ("raised",
+   "Series B", "revenue", "ARR", "bonus", "referral", "budget"...).
+
+What text parsing understands
+-----------------------------
+Ranges with ``-``, ``–``, ``~``, ``to``, ``bis``, ``and`` ("between $110,900
+and $150,100"), single amounts, "up to $200k" (max only), "from $90k" and
+"$150k+" (min only); ``k`` (thousands), ``LPA``/``lakh`` (100,000 INR a year);
+thousand separators ``,`` ``.`` ``'`` and spaces ("€60.000", "CHF 110'000",
+"80 000 EUR"), decimal commas before ``k`` ("$31,2k"); a unit on one side
+applies to both ("$150–175k"). Periods from markers (/hr, per hour, hourly,
+/day, /week, /month, monthly, /Monat, per annum, p.a., /year, brutto/Jahr...);
+without one, the magnitude decides: at least 10,000 USD-equivalent a period ->
+year, at most 300 -> hour (flag ``period_inferred``; not in descriptions), in
+between -> unknown (kept, not annualized, flag ``period_unknown``; dropped in
+descriptions). Hourly rates under 5 USD are not pay ("$0.55 per image"). "3-5 years", percentages,
+"401(k)" and "403(b)" are never amounts.
+
+Currencies: ISO codes beside the number win over symbols ("$160k USD",
+"$120-$130k CAD"); € £ ₹ ¥(JPY) zł CHF R$ and prefixed dollars (US$ CA$ C$ A$
+AU$ NZ$ S$ HK$ MX$) are unambiguous. A bare "$" is USD when the posting's
+location names the US or no country at all; CAD/AUD/NZD/SGD/HKD when every
+country it names uses that dollar; otherwise the currency stays null (flag
+``ambiguous_dollar``) and so do the converted values. "kr" is SEK/NOK/DKK only
+with a Swedish/Norwegian/Danish location. Amounts with no currency at all keep
+``salary_currency`` null (flag ``currency_unknown``): USD is never assumed.
+
+Plausibility: the annualized amount, in USD at the day's rate when the
+currency is known (raw otherwise), must lie in [1,000, 5,000,000]; hourly
+rates above 1,000 USD are rejected; a range whose top is more than 10 times
+its bottom is rejected. Currencies without an ECB rate (ARS, AED, TWD...)
+cannot be judged: their values are kept, their period only from a marker. Implausible structured values are flagged
+``structured_implausible`` and text is tried instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from jobmarket.normalize.fx import fx_rate, to_date
+
+PERIODS = ("year", "month", "week", "day", "hour")
+# Declared annualization factors: 40 h x 52 weeks, 5 days x 52 weeks.
+ANNUALIZATION = {"year": 1, "month": 12, "week": 52, "day": 260, "hour": 2080}
+DEFAULT_REPORTING_CURRENCY = "EUR"
+ANNUAL_MIN_USD, ANNUAL_MAX_USD = 1_000.0, 5_000_000.0
+HOURLY_MIN_USD, HOURLY_MAX_USD = 5.0, 1_000.0
+YEAR_IF_AT_LEAST_USD, HOUR_IF_AT_MOST_USD = 10_000.0, 300.0
+MAX_RANGE_RATIO = 10.0
+
+SALARY_FIELDS = (
+    "salary_min", "salary_max", "salary_currency", "salary_period", "salary_source",
+    "salary_annual_min", "salary_annual_max", "salary_min_reporting", "salary_max_reporting",
+    "salary_reporting_currency", "salary_fx_date", "salary_flags",
+)
+
+_PERIOD_ALIASES = {
+    "year": "year", "yearly": "year", "annual": "year", "annually": "year", "yr": "year",
+    "month": "month", "monthly": "month", "mo": "month", "week": "week", "weekly": "week",
+    "day": "day", "daily": "day", "hour": "hour", "hourly": "hour", "hr": "hour",
+}
+_DOLLAR_COUNTRIES = {"US": "USD", "CA": "CAD", "AU": "AUD", "NZ": "NZD", "SG": "SGD", "HK": "HKD"}
+_KRONA_COUNTRIES = {"SE": "SEK", "NO": "NOK", "DK": "DKK"}
+_CODES = (
+    "USD|EUR|GBP|CAD|AUD|NZD|CHF|INR|SEK|NOK|DKK|PLN|JPY|SGD|HKD|CNY|RMB|BRL|MXN|ZAR|CZK|HUF|RON|"
+    "BGN|ILS|TRY|KRW|PHP|IDR|MYR|THB|ISK|ARS|COP|CLP|PEN|UAH|AED|SAR|TWD|VND|NGN|KES|EGP|PKR|"
+    "UYU|GEL|RSD"
+)
+_SYMBOLS = {
+    "us$": "USD", "u$s": "USD", "ca$": "CAD", "c$": "CAD", "cad$": "CAD", "a$": "AUD", "au$": "AUD",
+    "aud$": "AUD", "nz$": "NZD", "s$": "SGD", "sg$": "SGD", "hk$": "HKD", "r$": "BRL", "mx$": "MXN",
+    "€": "EUR", "£": "GBP", "₹": "INR", "¥": "JPY", "￥": "JPY", "zł": "PLN", "zl": "PLN", "₩": "KRW",
+    "₪": "ILS", "₱": "PHP", "rs": "INR", "rs.": "INR", "chf": "CHF", "fr.": "CHF", "euro": "EUR",
+    "euros": "EUR", "eur": "EUR", "rmb": "CNY", "$": "$", "kr": "kr", "kr.": "kr", "sek": "SEK",
+}
+_CUR = (
+    r"(?:US\$|U\$S|CA\$|CAD\$|C\$|AUD?\$|A\$|NZ\$|SG?\$|HK\$|R\$|MX\$|\$|€|£|₹|¥|￥|₩|₪|₱|zł|"
+    r"Rs\.?(?=\s?\d)|Fr\.(?=\s?\d)|kr\.?|euros?|(?<![A-Za-z])(?:" + _CODES + r")(?![A-Za-z]))"
+)
+_NUM = r"\d{1,3}(?:(?:[,.'’]|\s|\u00a0|\u202f)\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d)"
+_MULT = r"\s?(?:[kK](?![a-zA-Z])|LPA\b|lpa\b|[Ll]akhs?\b|[Ll]acs?\b|L\b|M\b|mn\b|million\b)"
+_AMOUNT = re.compile(
+    r"(?P<pre>" + _CUR + r")?\s?(?P<num>" + _NUM + r")(?P<mult>" + _MULT + r")?"
+    r"(?:\s?(?P<post>" + _CUR + r"))?",
+    re.I,
+)
+_JOIN = re.compile(
+    r"^\s*(?:/?\s*(?:year|yr|annum|hour|hr|month)\s*)?(?:-|–|—|~|to|bis|and|until|a|à)\s*$", re.I
+)
+_MASK = re.compile(r"\b40[13]\s?\(?[kKbB]\)?|\b\d+(?:\.\d+)?\s?%|\b\d+\s?(?:-|–|to)\s?\d+\+?\s?(?:years|yrs|jahre)\b",
+                   re.I)
+_NOT_AMOUNT_AFTER = re.compile(
+    r"^\s?(?:\+\s?)?(?:years?|yrs?|jahre?|hours?|hrs?\b(?!\s*/)|days?\b(?!\s*/)|weeks?|months?\b(?!ly)|"
+    r"employees|people|users|customers|countries|%|x\b|st\b|nd\b|rd\b|th\b)",
+    re.I,
+)
+_PERIOD_AFTER = (
+    ("hour", re.compile(r"^\s?(?:[a-z]{3}\s)?(?:/\s?|per\s|an?\s|p\.?\s?)(?:hour|hr|h|stunde)\b|^\s?(?:[a-z]{3}\s)?hourly\b|^\s?(?:[a-z]{3}\s)?/\s?std\b", re.I)),
+    ("day", re.compile(r"^\s?(?:[a-z]{3}\s)?(?:/\s?|per\s|a\s)(?:day|tag)\b|^\s?(?:[a-z]{3}\s)?daily\b", re.I)),
+    ("week", re.compile(r"^\s?(?:[a-z]{3}\s)?(?:/\s?|per\s|a\s)(?:week|wk)\b|^\s?(?:[a-z]{3}\s)?weekly\b", re.I)),
+    ("month", re.compile(r"^\s?(?:[a-z]{3}\s)?(?:/\s?|per\s|a\s|pro\s|por\s|al\s|par\s)(?:month|mo|mth|monat|mån|mes|mês|mois)\b|^\s?(?:[a-z]{3}\s)?monthly\b|^\s?(?:[a-z]{3}\s)?monatlich", re.I)),
+    ("year", re.compile(r"^\s?(?:[a-z]{3}\s)?(?:base\s|gross\s|brutto\s?|ote\s)?(?:/\s?|per\s|an?\s|p\.?\s?|pro\s|im\s)(?:year|yr|annum|a\.|jahr|an)\b|^\s?(?:[a-z]{3}\s)?(?:base\s)?(?:annual(?:ly)?|yearly|jährlich|p\.?\s?a\b\.?)|^\s?(?:[a-z]{3}\s)?/\s?(?:annual|y)\b", re.I)),
+)
+_PERIOD_BEFORE = (
+    ("hour", re.compile(r"\b(?:hourly|per hour|stundenlohn)\b[^.\n]{0,25}$", re.I)),
+    ("day", re.compile(r"\b(?:day rate|daily rate|tagessatz)\b[^.\n]{0,25}$", re.I)),
+    ("month", re.compile(r"\b(?:monthly|per month|monatlich|monatsgehalt)\b[^.\n]{0,25}$", re.I)),
+    ("year", re.compile(r"\b(?:annual|yearly|per annum|per year|jahresgehalt|p\.a\.)\b[^.\n]{0,25}$", re.I)),
+)
+_UP_TO = re.compile(r"\b(?:up to|upto|max(?:imum)?|bis zu|until)\s*$", re.I)
+_FROM = re.compile(r"\b(?:from|starting(?: at| from)?|min(?:imum)?|at least|ab)\s*$", re.I)
+_PAY_WORDS = re.compile(
+    r"\b(?:salary|salaries|compensation|comp|pay|paid|wage|rate|ote|base|range|gehalt|vergütung|"
+    r"verguetung|brutto|gross|remuneration|stipend|earnings|package|band|tc)\b",
+    re.I,
+)
+# Money that is not pay: words just before the amount ("raised $54M", "referral
+# bonus of $10,000") or just after it ("$5 trillion in trade", "$1k revenue").
+_NOT_PAY_BEFORE = re.compile(
+    r"\b(?:raised?|raising|funding|funded|series [a-e]|seed|revenue|arr|valuation|valued|assets|aum|"
+    r"bonus|referral|budget|grant|prize|award|reward|investment|investors?|saves?|saving|spend|"
+    r"customers|market|gmv|loans?|sales of|round|worth|managing)\b[^.;:\n\w]*(?:\w+[^.;:\n\w]+){0,2}$",
+    re.I,
+)
+_NOT_PAY_AFTER = re.compile(
+    r"^\W{0,3}(?:\+\s?)?(?:trillion|billion|million|bn|mn|in (?:funding|revenue|assets|sales|trade|"
+    r"loans|investment|savings|arr)|revenue|arr\b|series|valuation|raised|funding|(?:signing |sign-on |"
+    r"referral |relocation |joining )bonus|referral|budget|prize|grant|stipend for|credits?\b|"
+    r"(?:of|in) assets|under management|gmv)",
+    re.I,
+)
+_ESCAPES = re.compile(r"\\(?=[-+.*_#()\[\]!])")  # markdown escapes: "$80\-95"
+_ANY_CURRENCY = re.compile(r"[$€£₹¥￥₩₪₱]|\b(?:" + _CODES + r"|zł|chf|euros?|kr|lpa|lakhs?)\b", re.I)
+
+
+@dataclass
+class _Candidate:
+    lo: float | None
+    hi: float | None
+    currency: str | None
+    period: str | None
+    period_explicit: bool
+    is_range: bool
+    pay_word: bool
+    start: int
+
+
+def _number(text: str, mult: str | None) -> float | None:
+    raw = text.replace("\u00a0", " ").replace("\u202f", " ")
+    m = mult.strip().lower() if mult else ""
+    groups = re.split(r"[,.'’ ]", raw)
+    if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
+        value = float("".join(groups))
+    elif len(groups) > 2 and all(len(g) == 3 for g in groups[1:-1]) and len(groups[-1]) <= 2:
+        value = float("".join(groups[:-1]) + "." + groups[-1])
+    elif len(groups) == 2:
+        value = float(groups[0] + "." + groups[1])
+    else:
+        try:
+            value = float(raw)
+        except ValueError:
+            return None
+    if m == "k":
+        value *= 1_000
+    elif m in ("lpa", "lakh", "lakhs", "lac", "lacs", "l"):
+        value *= 100_000
+    elif m in ("m", "mn", "million"):
+        value *= 1_000_000
+    return value
+
+
+def _currency(token: str | None) -> str | None:
+    if not token:
+        return None
+    key = token.strip().lower()
+    if key in _SYMBOLS:
+        return _SYMBOLS[key]
+    upper = token.strip().upper()
+    if re.fullmatch(_CODES, upper):
+        return "CNY" if upper == "RMB" else upper
+    return None
+
+
+def _resolve_local(symbol: str | None, countries: list[str]) -> tuple[str | None, str | None]:
+    """A '$' or 'kr' settled by the posting's countries; (currency, flag)."""
+    if symbol == "$":
+        if not countries or "US" in countries:
+            return "USD", None
+        found = {_DOLLAR_COUNTRIES.get(c) for c in countries}
+        if len(found) == 1 and None not in found:
+            return found.pop(), "currency_from_location"
+        return None, "ambiguous_dollar"
+    if symbol == "kr":
+        found = {_KRONA_COUNTRIES.get(c) for c in countries}
+        if len(found) == 1 and None not in found:
+            return found.pop(), "currency_from_location"
+        return None, "ambiguous_krona"
+    return symbol, None
+
+
+def _period_after(text: str) -> str | None:
+    for period, rx in _PERIOD_AFTER:
+        if rx.search(text):
+            return period
+    return None
+
+
+def _candidates(text: str, strict: bool) -> list[_Candidate]:
+    """Pay amounts and ranges in ``text``, in order of appearance."""
+    masked = _MASK.sub(lambda m: "#" * len(m.group(0)), _ESCAPES.sub("", text))
+    amounts = []
+    for m in _AMOUNT.finditer(masked):
+        after = masked[m.end(): m.end() + 12]
+        if _NOT_AMOUNT_AFTER.match(after) and not (m.group("pre") or m.group("post")):
+            continue
+        if not m.group("pre") and masked[max(0, m.start("num") - 1): m.start("num")].isalnum():
+            continue  # part of a word or an id ("Q4", "B2B")
+        value = _number(m.group("num"), m.group("mult"))
+        if value is None or value <= 0:
+            continue
+        amounts.append((m, value))
+    out: list[_Candidate] = []
+    i = 0
+    while i < len(amounts):
+        m1, v1 = amounts[i]
+        group = [(m1, v1)]
+        if i + 1 < len(amounts):
+            m2, v2 = amounts[i + 1]
+            if _JOIN.match(masked[m1.end(): m2.start()]):
+                group.append((m2, v2))
+        i += len(group)
+        last = group[-1][0]
+        cur_tokens = [t for m, _ in group for t in (m.group("pre"), m.group("post")) if t]
+        codes = [c for c in (_currency(t) for t in cur_tokens) if c and c not in ("$", "kr")]
+        symbols = [c for c in (_currency(t) for t in cur_tokens) if c]
+        currency = codes[-1] if codes else (symbols[0] if symbols else None)
+        # look past a trailing currency code for the period: "$160k-$240k USD base"
+        tail = masked[last.end(): last.end() + 40]
+        period = _period_after(tail)
+        for mm, _ in group[:-1]:
+            period = period or _period_after(masked[mm.end(): mm.end() + 15])
+        before = masked[max(0, group[0][0].start() - 60): group[0][0].start()]
+        if period is None:
+            for p, rx in _PERIOD_BEFORE:
+                if rx.search(before):
+                    period = p
+                    break
+        mults = [m.group("mult") for m, _ in group]
+        values = [v for _, v in group]
+        if len(values) == 2 and mults[1] and not mults[0] and values[0] < 1000:
+            values[0] = _number(group[0][0].group("num"), mults[1]) or values[0]
+        if currency is None and any(m and m.strip().lower().startswith(("lpa", "lakh", "lac")) for m in mults):
+            currency = "INR"  # lakh per annum is an Indian unit
+        has_unit = any(mults) or bool(currency)
+        if not has_unit and max(values) < 1000 and period is None:
+            continue  # bare small numbers: years, counts, versions
+        pay_word = bool(_PAY_WORDS.search(before[-50:])) or bool(_PAY_WORDS.search(tail[:25]))
+        if strict:
+            if not currency or _NOT_PAY_BEFORE.search(before[-40:]) or _NOT_PAY_AFTER.match(tail[:30]):
+                continue
+            if not (len(values) == 2 or pay_word or period):
+                continue
+        if len(values) == 2:
+            lo, hi = values
+        else:
+            lo = hi = values[0]
+            if _UP_TO.search(before[-15:]):
+                lo = None
+            elif _FROM.search(before[-15:]) or masked[last.end(): last.end() + 2].strip().startswith("+"):
+                hi = None
+        out.append(_Candidate(lo, hi, currency, period, period is not None, len(values) == 2, pay_word,
+                              group[0][0].start()))
+    return out
+
+
+def _usd(value: float, currency: str | None, on_date: date) -> float | None:
+    """USD-equivalent for plausibility checks: the raw value when the currency is
+    unknown, None when it is known but has no ECB rate (cannot be judged)."""
+    if not currency:
+        return value
+    rate, _ = fx_rate(currency, "USD", on_date)
+    return value * rate if rate else None
+
+
+def _settle(lo: float | None, hi: float | None, currency: str | None, period: str | None,
+            on_date: date, flags: list[str], infer_hour: bool = True) -> tuple[str | None, bool]:
+    """Infer a missing period from the magnitude and check plausibility.
+    Returns (period, plausible)."""
+    values = [v for v in (lo, hi) if v is not None]
+    if not values or any(not math.isfinite(v) or v <= 0 for v in values):
+        return period, False
+    if lo is not None and hi is not None and (lo > hi or hi / lo > MAX_RANGE_RATIO):
+        return period, False
+    top = _usd(max(values), currency, on_date)
+    if top is None:  # e.g. ARS, AED: no ECB rate to judge magnitudes; keep the marker's period
+        if period is None:
+            flags.append("period_unknown")
+        return period, True
+    if period is None:
+        if top >= YEAR_IF_AT_LEAST_USD:
+            period = "year"
+        elif top <= HOUR_IF_AT_MOST_USD and currency and infer_hour:
+            period = "hour"
+            flags.append("period_inferred")
+        else:
+            flags.append("period_unknown")
+            return None, True
+    if period == "hour" and (top > HOURLY_MAX_USD or _usd(min(values), currency, on_date) < HOURLY_MIN_USD):
+        return period, False
+    annual_low = _usd(min(values), currency, on_date) * ANNUALIZATION[period]
+    annual_top = top * ANNUALIZATION[period]
+    return period, ANNUAL_MIN_USD <= annual_low and annual_top <= ANNUAL_MAX_USD
+
+
+_DIGIT = re.compile(r"\d")
+_WINDOW = 90
+
+
+def _currency_windows(text: str) -> str:
+    """Only the stretches of a long description around currency marks, joined by
+    blank lines (a description has many numbers; few of them are money)."""
+    spans: list[list[int]] = []
+    for m in _ANY_CURRENCY.finditer(text):
+        start, end = max(0, m.start() - _WINDOW), m.end() + _WINDOW
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    return "\n\n".join(text[a:b] for a, b in spans)
+
+
+def parse_salary_text(text: str | None, on_date: date | datetime | str | None = None,
+                      countries: Iterable[str] = (), strict: bool = False) -> dict[str, Any] | None:
+    """Parse one text into ``{"min", "max", "currency", "period", "flags"}`` or None.
+
+    ``strict=True`` is the description mode (see the module doc). ``countries``
+    (ISO alpha-2) settle a bare "$" or "kr".
+    """
+    if not text or not _DIGIT.search(text):
+        return None
+    if strict:
+        text = _currency_windows(text)
+        if not text:
+            return None
+    day = to_date(on_date) or date.today()
+    countries = list(countries)
+    for cand in sorted(_candidates(text, strict),
+                       key=lambda c: (not c.pay_word, not c.is_range, c.start) if strict else c.start):
+        flags: list[str] = []
+        currency, flag = _resolve_local(cand.currency, countries)
+        if flag:
+            flags.append(flag)
+        if cand.currency is None:
+            flags.append("currency_unknown")
+        period, ok = _settle(cand.lo, cand.hi, currency, cand.period, day, flags, infer_hour=not strict)
+        if not ok or (strict and period is None):
+            continue
+        return {"min": cand.lo, "max": cand.hi, "currency": currency, "period": period, "flags": flags}
+    return None
+
+
+def _positive(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+def _countries_of(row: Mapping[str, Any]) -> list[str]:
+    from jobmarket.normalize.location import parse_location
+
+    return parse_location(row.get("location"), row.get("remote"), row.get("workplace_type"))["countries"]
+
+
+def normalize_salary(row: Mapping[str, Any], on_date: date | datetime | str | None,
+                     reporting_currency: str = DEFAULT_REPORTING_CURRENCY,
+                     countries: Iterable[str] | None = None) -> dict[str, Any]:
+    """Normalized pay of one posting (keys: :data:`SALARY_FIELDS`).
+
+    ``on_date`` picks the exchange rate (use the posting's ``posted_at`` date,
+    else the partition date). ``countries`` are the posting's ISO countries
+    (``parse_location(...)["countries"]``); parsed from ``row["location"]``
+    when not given. Every key is present; unknowns are None, flags a list.
+    """
+    day = to_date(on_date) or date.today()
+    reporting_currency = reporting_currency.upper()
+    flags: list[str] = []
+    out: dict[str, Any] = dict.fromkeys(SALARY_FIELDS)
+    out["salary_reporting_currency"] = reporting_currency
+    out["salary_flags"] = flags
+
+    found = None
+    lo, hi = _positive(row.get("salary_min")), _positive(row.get("salary_max"))
+    if lo is not None or hi is not None:
+        if lo is not None and hi is not None and lo > hi:
+            lo, hi = hi, lo
+            flags.append("bounds_swapped")
+        currency = (str(row.get("salary_currency") or "").strip().upper() or None)
+        if currency and not re.fullmatch(r"[A-Z]{3}", currency):
+            currency = None
+        period = _PERIOD_ALIASES.get(str(row.get("salary_period") or "").lower()) or None
+        local: list[str] = []
+        if currency is None:
+            local.append("currency_unknown")
+        period, ok = _settle(lo, hi, currency, period, day, local)
+        if ok:
+            found = {"min": lo, "max": hi, "currency": currency, "period": period, "flags": local}
+            out["salary_source"] = "structured"
+        else:
+            flags.append("structured_implausible")
+    if found is None:
+        needs_text = row.get("salary_text") or row.get("description")
+        if needs_text:
+            where = list(countries) if countries is not None else _countries_of(row)
+            found = parse_salary_text(row.get("salary_text"), day, where)
+            if found is None:
+                found = parse_salary_text(row.get("description"), day, where, strict=True)
+            if found is not None:
+                out["salary_source"] = "text"
+    if found is None:
+        return out
+    flags.extend(found["flags"])
+    out.update(salary_min=found["min"], salary_max=found["max"], salary_currency=found["currency"],
+               salary_period=found["period"])
+    if found["period"]:
+        factor = ANNUALIZATION[found["period"]]
+        out["salary_annual_min"] = found["min"] * factor if found["min"] is not None else None
+        out["salary_annual_max"] = found["max"] * factor if found["max"] is not None else None
+        if found["currency"]:
+            rate, used = fx_rate(found["currency"], reporting_currency, day)
+            if rate is None:
+                flags.append("fx_unavailable")
+            else:
+                out["salary_fx_date"] = used
+                for key in ("min", "max"):
+                    annual = out[f"salary_annual_{key}"]
+                    out[f"salary_{key}_reporting"] = round(annual * rate, 2) if annual is not None else None
+    return out

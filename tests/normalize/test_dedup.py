@@ -1,0 +1,72 @@
+"""assign_dup_clusters on real descriptions republished with small changes."""
+
+from __future__ import annotations
+
+import random
+
+from jobmarket.normalize import assign_dup_clusters
+
+from tests.normalize.helpers import parsed
+
+
+def _gitlab():
+    return parsed("greenhouse", "greenhouse/gitlab_jobs_content_subset3.json", board="gitlab")
+
+
+def _edit(text: str, changes: int, seed: int = 0) -> str:
+    """An aggregator's copy: a few words changed, a footer added, whitespace reflowed."""
+    words = text.split()
+    rng = random.Random(seed)
+    for _ in range(changes):
+        words[rng.randrange(len(words))] = "changed"
+    return " ".join(words) + "\nApply via Remote OK and mention you found it here."
+
+
+def test_same_posting_on_two_boards_clusters():
+    gh = _gitlab()
+    ae = next(r for r in gh if r["title"] == "Account Executive - Italy")
+    copy = {**ae, "posting_id": "remoteok:all:999", "source": "remoteok", "board": "all", "company": "GitLab Inc.",
+            "title": "Account Executive", "location": "Italy", "description": _edit(ae["description"], 8)}
+    ids = assign_dup_clusters([*gh, copy])
+    assert ids[gh.index(ae)] == ids[-1] == min(ae["posting_id"], copy["posting_id"])
+    others = [ids[i] for i, r in enumerate(gh) if r is not ae]
+    assert others == [r["posting_id"] for r in gh if r is not ae]  # singletons keep their own id
+
+
+def test_different_roles_same_company_do_not_cluster():
+    rows = parsed("lever", "lever/plaid_postings_first20.json", board="plaid")
+    ids = assign_dup_clusters(rows)
+    # Plaid's "Account Executive - Fintech" and "... - Fintech Named" share most of their text.
+    a = next(i for i, r in enumerate(rows) if r["title"] == "Account Executive - Fintech")
+    b = next(i for i, r in enumerate(rows) if r["title"] == "Account Executive - Fintech Named")
+    assert ids[a] != ids[b]
+
+
+def test_same_title_different_text_or_place_stays_apart():
+    gh = _gitlab()
+    base = next(r for r in gh if r["title"] == "AI Engineer")
+    other = next(r for r in gh if r is not base)
+    rewritten = {**base, "posting_id": "x:1", "description": other["description"]}
+    elsewhere = {**base, "posting_id": "x:2", "location": "Berlin, Germany", "description": _edit(base["description"], 3)}
+    ids = assign_dup_clusters([base, rewritten, elsewhere])
+    assert len(set(ids)) == 3
+
+
+def test_without_description_exact_match_only():
+    row = {"posting_id": "greenhouse:acme:1", "source": "greenhouse", "board": "acme", "company": "Acme",
+           "title": "Data Engineer", "location": "New York, NY", "description": None}
+    same = {**row, "posting_id": "remotive:all:7", "source": "remotive", "board": "all", "company": "Acme, Inc.",
+            "location": "New York, New York, United States"}
+    other_city = {**row, "posting_id": "remotive:all:8", "source": "remotive", "board": "all",
+                  "location": "Chicago, IL"}
+    ids = assign_dup_clusters([row, same, other_city])
+    assert ids == ["greenhouse:acme:1", "greenhouse:acme:1", "remotive:all:8"]
+
+
+def test_deterministic_and_order_independent():
+    gh = _gitlab()
+    ae = gh[0]
+    rows = [*gh, {**ae, "posting_id": "a:0", "description": _edit(ae["description"], 5, seed=3)}]
+    forward = dict(zip([r["posting_id"] for r in rows], assign_dup_clusters(rows), strict=True))
+    backward = dict(zip([r["posting_id"] for r in rows[::-1]], assign_dup_clusters(rows[::-1]), strict=True))
+    assert forward == backward and forward["a:0"] == "a:0" == forward[ae["posting_id"]]

@@ -1,0 +1,138 @@
+"""Real recordings, broken the ways boards really break, through the real
+parse and validate steps: exact quarantine rows, gate results and messages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.quality.helpers import LEVER_PLAID, TODAY, land_today, today_body
+
+pytestmark = pytest.mark.usefixtures("fixtures_dir")
+
+
+def _run(hist, **bodies):
+    import pyarrow.parquet as pq
+    from jobmarket.transform import parse_date
+    from jobmarket.validate import validate_date
+
+    lake, settings, sources = hist
+    land_today(lake, **bodies)
+    parsed = parse_date(TODAY, settings=settings, sources=sources, run_id="t")
+    summary = validate_date(TODAY, settings=settings, run_id="t")
+    quarantine = pq.read_table(lake.partition_dir("work/quarantine", TODAY)).to_pylist()
+    gates = pq.read_table(lake.partition_dir("work/gate_results", TODAY)).to_pylist()
+    return parsed, summary, quarantine, gates
+
+
+def _tripped(gates):
+    return sorted(((g["source"], g["board"], g["gate"], g["outcome"], g["field"]) for g in gates
+                   if g["outcome"] in ("warn", "fail")), key=lambda t: tuple(x or "" for x in t))
+
+
+def _plaid():
+    return json.loads(LEVER_PLAID.read_text())
+
+
+def test_clean_day_passes_every_gate(hist):
+    parsed, summary, quarantine, gates = _run(hist)
+    assert summary["parsed"] == parsed["postings"] == summary["valid"]
+    assert quarantine == [] and summary["held_back"] == {}
+    assert _tripped(gates) == []
+    assert {g["outcome"] for g in gates} == {"pass"}
+    by_gate = {(g["source"], g["gate"]) for g in gates if g["board"] is None}
+    for src in ("greenhouse", "lever"):
+        assert {(src, gate) for gate in ("volume_drop", "went_empty", "schema_drift", "quarantine_rate")} <= by_gate
+
+
+def test_row_level_breakages_are_quarantined_with_values(hist):
+    """Duplicate ids and a future date on Greenhouse; a bad currency, min >
+    max, hourly pay labelled yearly and a URL without scheme on Lever."""
+    stripe = today_body("stripe")
+    first = stripe["jobs"][0]
+    stripe["jobs"].insert(1, dict(first))  # the board repeats a posting
+    stripe["jobs"][2]["first_published"] = "2031-01-01T09:00:00-05:00"  # a date in the future
+    stripe["meta"]["total"] = len(stripe["jobs"])
+    plaid = _plaid()
+    with_pay = [p for p in plaid if p.get("salaryRange")]
+    with_pay[0]["salaryRange"]["currency"] = "US$"
+    with_pay[1]["salaryRange"]["min"], with_pay[1]["salaryRange"]["max"] = 300000, 150000
+    with_pay[2]["salaryRange"]["min"] = with_pay[2]["salaryRange"]["max"] = 95  # hourly pay labelled yearly
+    plaid[3]["hostedUrl"] = "jobs.lever.co/plaid/" + plaid[3]["id"]
+    parsed, summary, quarantine, gates = _run(hist, greenhouse={"stripe": stripe}, lever=plaid)
+
+    dup_id = f"greenhouse:stripe:{first['id']}"
+    future_id = f"greenhouse:stripe:{stripe['jobs'][2]['id']}"
+    got = {q["posting_id"]: (q["source"], q["board"], q["failed_expectations"],
+                             json.loads(q["offending_values_json"])) for q in quarantine}
+    lever = "lever:plaid:"
+    assert got == {
+        dup_id: ("greenhouse", "stripe", ["posting_id:unique"], {"posting_id": dup_id}),
+        future_id: ("greenhouse", "stripe", ["posted_at:in_range"], {"posted_at": "2031-01-01T14:00:00+00:00"}),
+        lever + with_pay[0]["id"]: ("lever", "plaid", ["salary_currency:iso4217"], {"salary_currency": "US$"}),
+        lever + with_pay[1]["id"]: ("lever", "plaid", ["salary:min_le_max"],
+                                    {"salary_max": 150000.0, "salary_min": 300000.0}),
+        lever + with_pay[2]["id"]: ("lever", "plaid", ["salary_min:plausible_per_year", "salary_max:plausible_per_year"],
+                                    {"salary_max": 95.0, "salary_min": 95.0}),
+        lever + plaid[3]["id"]: ("lever", "plaid", ["url:format"], {"url": "jobs.lever.co/plaid/" + plaid[3]["id"]}),
+    }
+    assert len(quarantine) == 6 and json.loads(quarantine[0]["record_json"])["title"]
+    assert summary["valid"] + summary["quarantined"] == summary["parsed"] == parsed["postings"]
+    assert summary["failed_expectations"] == [
+        "posted_at:in_range", "posting_id:unique", "salary:min_le_max", "salary_currency:iso4217",
+        "salary_max:plausible_per_year", "salary_min:plausible_per_year", "url:format"]
+    assert _tripped(gates) == []
+    q = next(g for g in gates if g["gate"] == "quarantine_rate" and g["source"] == "lever")
+    assert q["outcome"] == "pass" and q["message"] == (
+        "lever: 4 of 20 rows (20.0%) failed row-level expectations, within the allowed 50%")
+
+
+def test_board_returning_nothing_is_caught(hist):
+    parsed, summary, quarantine, gates = _run(hist, lever=[])
+    tripped = _tripped(gates)
+    assert ("lever", None, "went_empty", "fail", None) in tripped
+    msg = next(g["message"] for g in gates if g["gate"] == "went_empty" and g["source"] == "lever")
+    assert msg == "lever: returned no postings although its trailing median is 20 over 7 date(s)"
+    assert quarantine == []  # nothing to hold back, nothing lost
+
+
+def test_renamed_field_strings_for_salaries_and_empty_descriptions(hist):
+    """Greenhouse renames first_published on one board; Lever sends salaries
+    as strings with currency symbols and empty descriptions."""
+    stripe = today_body("stripe")
+    for job in stripe["jobs"]:
+        job["published_at"] = job.pop("first_published")
+    plaid = _plaid()
+    for p in plaid:
+        if p.get("salaryRange"):
+            sr = p["salaryRange"]
+            sr["min"], sr["max"] = f"${sr['min']:,}", f"${sr['max']:,}"
+        for key in ("description", "descriptionPlain", "descriptionBody", "descriptionBodyPlain",
+                    "additional", "additionalPlain", "opening", "openingPlain"):
+            p[key] = ""
+        p["lists"] = []
+    parsed, summary, quarantine, gates = _run(hist, greenhouse={"stripe": stripe}, lever=plaid)
+
+    assert _tripped(gates) == [
+        ("greenhouse", None, "schema_drift", "warn", "+published_at,-first_published"),
+        ("lever", None, "null_rate_jump", "warn", "description"),
+        ("lever", None, "null_rate_jump", "warn", "salary_max"),
+        ("lever", None, "null_rate_jump", "warn", "salary_min"),
+    ]
+    drift = next(g for g in gates if g["gate"] == "schema_drift" and g["source"] == "greenhouse")
+    assert drift["observed"] == 2.0 and drift["message"] == (
+        "greenhouse: raw record keys changed on 1 of 22 board(s) (stripe): "
+        "new ['published_at'], vanished ['first_published']"
+    )
+    msgs = {g["field"]: g["message"] for g in gates if g["gate"] == "null_rate_jump" and g["source"] == "lever"}
+    assert msgs["salary_min"] == (
+        "lever.salary_min: null rate 100.0% vs a trailing median of 5.0%: a rise of 95.0%, above the allowed 25%")
+    assert msgs["description"] == (
+        "lever.description: null rate 100.0% vs a trailing median of 0.0%: a rise of 100.0%, above the allowed 25%")
+    # posted_at went null for Stripe's 576 postings: 14.7% of Greenhouse, under the 25% limit.
+    nr = next(g for g in gates if g["gate"] == "null_rate_jump" and g["field"] == "posted_at"
+              and g["source"] == "greenhouse")
+    assert nr["outcome"] == "pass" and nr["observed"] == pytest.approx(576 / parsed["per_source"]["greenhouse"], abs=1e-6)
+    # warn gates hold nothing back
+    assert quarantine == [] and summary["valid"] == parsed["postings"] and summary["held_back"] == {}

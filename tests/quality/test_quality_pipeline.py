@@ -1,0 +1,161 @@
+"""validate -> tag -> validate_tagged -> publish -> audit on a real history:
+a source held back by a gate, nothing dropped silently, and the Great
+Expectations provider's operators run for real on our suites (which also
+proves the provider works with the structlog we override it to)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.quality.helpers import LEVER_PLAID, TODAY, today_body
+from tests.quality.test_quality_gates import _run, _tripped
+
+pytestmark = pytest.mark.usefixtures("fixtures_dir")
+
+
+class _TI:
+    def __init__(self):
+        self.xcom: dict = {}
+
+    def xcom_push(self, key, value):
+        self.xcom[key] = value
+
+
+def _publish(lake, dt):
+    """Stand-in for publish_date once integrated (docs/quality.md): postings
+    from work/tagged_valid, the quality partitions, source_health."""
+    import pyarrow.parquet as pq
+    from jobmarket.quality.curated import quality_partitions
+    from jobmarket.quality.tables import GATE_RESULTS, VALIDATION_RUNS
+    from jobmarket.schema import QUARANTINE, SOURCE_HEALTH
+
+    parts = quality_partitions(lake, dt)
+    for table in (QUARANTINE, VALIDATION_RUNS, GATE_RESULTS):
+        lake.write_partition(table.path, dt, parts[table.name])
+    for step, path in (("tagged_valid", "curated/postings"), ("health", SOURCE_HEALTH.path)):
+        lake.write_partition(path, dt, pq.read_table(lake.partition_dir(f"work/{step}", dt)))
+
+
+def test_tenth_of_usual_postings_holds_the_source_back_end_to_end(hist):
+    import pandas as pd
+    from jobmarket.quality.curated import (
+        curated_audit_checkpoint,
+        lake_gx_context,
+        validate_tagged_date,
+    )
+    from jobmarket.quality.enforce import QualityGateFailed, enforce_gates
+    from jobmarket.transform import tag_date
+
+    lake, settings, _ = hist
+    plaid = json.loads(LEVER_PLAID.read_text())[:2]  # Lever returns a tenth of its 20 postings
+    stripe = today_body("stripe")
+    stripe["jobs"] = stripe["jobs"][:57]  # one Greenhouse board returns a tenth of its 570
+    stripe["meta"]["total"] = 57
+    parsed, summary, quarantine, gates = _run(hist, lever=plaid, greenhouse={"stripe": stripe})
+
+    assert _tripped(gates) == [
+        ("greenhouse", "stripe", "board_volume_drop", "warn", None),
+        ("lever", None, "volume_drop", "fail", None),
+        ("lever", "plaid", "board_volume_drop", "warn", None),
+    ]
+    fail = next(g for g in gates if g["outcome"] == "fail")
+    assert fail["message"] == (
+        "lever: 2 postings vs a trailing median of 20 over 7 date(s): a drop of 90%, above the allowed 50%")
+    assert (fail["observed"], fail["baseline"], fail["threshold"], fail["held_back_rows"]) == (2.0, 20.0, 0.5, 2)
+    warn = next(g for g in gates if g["outcome"] == "warn" and g["source"] == "greenhouse")
+    assert warn["message"] == ("greenhouse/stripe: 57 postings vs a trailing median of 551 over 7 date(s): "
+                               "a drop of 90%, above the allowed 80%")
+    # Lever's rows are held back (quarantined with the gate's name), Greenhouse goes on.
+    assert [(q["source"], q["failed_expectations"]) for q in quarantine] == [("lever", ["gate:volume_drop"])] * 2
+    assert json.loads(quarantine[0]["offending_values_json"]) == {
+        "gate:volume_drop": {"baseline": 20.0, "observed": 2.0, "threshold": 0.5}}
+    assert summary["held_back"] == {"lever": 2}
+
+    tag_date(TODAY, settings=settings)
+    tagged = validate_tagged_date(TODAY, settings=settings, run_id="t")
+    assert tagged["quarantined"] == 0
+    _publish(lake, TODAY)
+
+    postings = pd.read_parquet(lake.partition_dir("curated/postings", TODAY))
+    quarantined = pd.read_parquet(lake.partition_dir("curated/quarantine", TODAY))
+    assert set(postings["source"]) == {"greenhouse"}
+    assert len(postings) + len(quarantined) == parsed["postings"], "nothing dropped silently"
+    assert len(postings) == parsed["per_source"]["greenhouse"] and len(quarantined) == 2
+    runs = pd.read_parquet(lake.partition_dir("curated/validation_runs", TODAY))
+    assert set(runs["suite"]) == {"normalized_postings", "source_health", "tagged_postings"}
+    url = runs[(runs["expectation"] == "url:not_null") & runs["source"].isna()].iloc[0]
+    assert url["success"] and url["unexpected_count"] == 0 and url["element_count"] == parsed["postings"]
+    gate_rows = pd.read_parquet(lake.partition_dir("curated/gate_results", TODAY))
+    assert gate_rows["outcome"].value_counts()["fail"] == 1
+
+    with pytest.raises(QualityGateFailed, match=r"source lever: gate volume_drop \(held back 2 rows\): lever: 2 "
+                                                r"postings vs a trailing median of 20"):
+        enforce_gates(TODAY, settings=settings)
+
+    # The provider's checkpoint operator audits what was published, on the lake's file context.
+    from great_expectations_provider.operators.validate_checkpoint import (
+        GXValidateCheckpointOperator,
+    )
+
+    op = GXValidateCheckpointOperator(
+        task_id="audit_curated",
+        configure_checkpoint=lambda ctx: curated_audit_checkpoint(ctx, TODAY, settings),
+        context_type="file",
+        configure_file_data_context=lambda: lake_gx_context(settings),
+    )
+    ti = _TI()
+    op.execute({"ti": ti, "params": {}})
+    result = ti.xcom["return_value"]
+    assert result["success"] is True
+    assert result["statistics"]["evaluated_validations"] == 2
+    assert all(e["success"] for v in result["validation_results"] for e in v["expectations"])
+    docs = lake.root / "gx_project" / "gx" / "uncommitted" / "data_docs" / "local_site"
+    assert (docs / "index.html").is_file()
+    assert len(list((docs / "validations" / "curated_tagged_postings").rglob("*.html"))) == 1
+    assert len(list((docs / "validations" / "normalized_postings").rglob("*.html"))) == 1
+
+
+def test_provider_dataframe_operator_runs_our_suite(fixtures_dir):
+    """GXValidateDataFrameOperator with the normalized suite on Lever's real
+    recording: passes as recorded, fails naming our expectation when broken."""
+    from datetime import date
+
+    import pyarrow as pa
+    from great_expectations_provider.common.errors import GXValidationFailed
+    from great_expectations_provider.operators.validate_dataframe import GXValidateDataFrameOperator
+    from jobmarket.quality.config import load_quality
+    from jobmarket.quality.suites import ROW, build_normalized_suite
+    from jobmarket.schema import NORMALIZED
+    from jobmarket.sources import BoardContext, get_adapter
+
+    dt = date(2026, 8, 22)
+    rows = get_adapter("lever").parse(LEVER_PLAID.read_bytes(), BoardContext(family="lever", board="plaid"))
+    for r in rows:
+        r.update(scraped_date=dt, run_id="t")
+
+    def frame(broken: bool):
+        df = pa.Table.from_pylist(rows, schema=NORMALIZED.arrow_schema()).to_pandas()
+        df[ROW] = range(len(df))
+        if broken:
+            df.loc[0, "salary_currency"] = "$"
+        return df
+
+    for broken in (False, True):
+        op = GXValidateDataFrameOperator(
+            task_id="validate_normalized_lever",
+            configure_dataframe=lambda b=broken: frame(b),
+            configure_expectations=lambda ctx: build_normalized_suite(dt, load_quality()),
+            result_format="SUMMARY",
+        )
+        ti = _TI()
+        if broken:
+            with pytest.raises(GXValidationFailed) as exc:
+                op.execute({"ti": ti})
+            failed = [e for e in ti.xcom["return_value"]["expectations"] if not e["success"]]
+            assert [e["expectation_type"] for e in failed] == ["expect_column_values_to_be_in_set"]
+            assert "expect_column_values_to_be_in_set" in str(exc.value)
+        else:
+            op.execute({"ti": ti})
+            assert ti.xcom["return_value"]["success"] is True
