@@ -10,11 +10,14 @@ body, not the title) and publishes the curated Parquet tables.
 | `sources_<family>` | reads the sources file at run time | - |
 | `scrape_<family>` (mapped, one per source; pool `jobmarket_<family>`) | polite fetch of every board, raw landed unchanged | `raw/source=*/board=*/dt=*/` |
 | `parse` | raw to the normalized posting schema; per-board outcome | `work/normalized`, `work/health` |
-| `validate` | GX checkpoint; bad rows quarantined; systemic breakage fails | `work/validated`, `work/quarantine`, Data Docs |
-| `tag` | role archetype, confidence, evidence, skills | `work/tagged` |
+| `validate` | GX checkpoint; bad rows quarantined; batch gates vs trailing history; systemic breakage fails | `work/validated`, `work/quarantine`, `work/validation_runs`, `work/gate_results`, Data Docs |
+| `tag` | role archetype, confidence, evidence, skills (cached by content hash) | `work/tagged` |
+| `validate_tagged` | GX suite on tagged rows (archetype set, confidence range) | `work/tagged_valid` |
 | `publish` | the date's own tables, atomic partition swap | `curated/observations`, `curated/quarantine`, `curated/source_health` |
 | `curate` | versions, skills, lifecycle, market counts (from observations up to the date) | `curated/postings`, `curated/skills`, `curated/posting_lifecycle`, `curated/market_daily` |
 | `check_sources` | fails the run if any source had every board fail | - |
+| `check_quality` | fails the run if a quality gate of severity `fail` held a source back | - |
+| `audit_curated` | GX provider's `GXValidateCheckpointOperator` audits the published partitions | Data Docs |
 
 The partition is the run's data interval start, i.e. the day [D, D+1) scraped
 at 00:00 UTC on D+1 (never the wall clock). A rerun of
@@ -30,6 +33,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task
+from great_expectations_provider.operators.validate_checkpoint import GXValidateCheckpointOperator
 
 CURATED_POSTINGS = Asset(name="jobmarket_curated_postings", uri="file:///jobmarket/curated/postings")
 
@@ -45,6 +49,19 @@ FAMILIES = (
 # Production waits minutes between task retries; tests and the native stack
 # shorten it through the environment (read here, no Variable at parse time).
 RETRY_DELAY = timedelta(seconds=int(os.environ.get("JOBMARKET_TASK_RETRY_DELAY_SECONDS", "120")))
+
+
+def _lake_gx_context():
+    from jobmarket.quality.curated import lake_gx_context
+
+    return lake_gx_context()
+
+
+def _curated_audit(gx_context):
+    # The partition date comes from the running task's context.
+    from jobmarket.quality.curated import curated_audit_checkpoint
+
+    return curated_audit_checkpoint(gx_context)
 
 
 @dag(
@@ -109,6 +126,14 @@ def job_market_nightly():
         return tag_date(partition_date(get_current_context()))
 
     @task
+    def validate_tagged() -> dict:
+        from jobmarket.quality.curated import validate_tagged_date
+        from jobmarket.runctx import partition_date, run_id
+
+        context = get_current_context()
+        return validate_tagged_date(partition_date(context), run_id=run_id(context))
+
+    @task
     def publish() -> dict:
         from jobmarket.runctx import partition_date
         from jobmarket.transform import publish_date
@@ -122,6 +147,15 @@ def job_market_nightly():
 
         context = get_current_context()
         return curate_date(partition_date(context), run_id=run_id(context))
+
+    @task(trigger_rule="all_done")
+    def check_quality() -> dict:
+        # A gate of severity `fail` held its source back; after the healthy
+        # sources were published, this leaf fails the run naming them.
+        from jobmarket.quality.enforce import enforce_gates
+        from jobmarket.runctx import partition_date
+
+        return enforce_gates(partition_date(get_current_context()))
 
     @task(trigger_rule="all_done")
     def check_sources() -> dict:
@@ -142,8 +176,14 @@ def job_market_nightly():
         )
         for family in FAMILIES
     ]
-    curated = scraped >> parse() >> validate() >> tag() >> publish() >> curate()
-    curated >> check_sources()
+    audit = GXValidateCheckpointOperator(
+        task_id="audit_curated",
+        configure_checkpoint=_curated_audit,
+        context_type="file",
+        configure_file_data_context=_lake_gx_context,
+    )
+    curated = scraped >> parse() >> validate() >> tag() >> validate_tagged() >> publish() >> curate()
+    curated >> [check_sources(), check_quality(), audit]
 
 
 job_market_nightly()

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from jobmarket.schema import NORMALIZED
+from jobmarket.schema import RECORD_COLUMNS
 from jobmarket.sources import BoardContext, ParseError, get_adapter
 
 from tests.support import BOARDS, FIXTURES, manifest_counts
@@ -35,7 +35,7 @@ def test_posting_count_equals_recorded_count(fixtures_dir, family, rel):
     ids = [r["posting_id"] for r in rows]
     assert len(set(ids)) == len(ids), "posting ids must be unique within a board"
     for r in rows:
-        assert set(r) == set(NORMALIZED.column_names) - {"scraped_date", "run_id"}
+        assert set(r) == {c.name for c in RECORD_COLUMNS} - {"scraped_date", "run_id"}
         assert r["title"] and r["url"].startswith("https://") and r["company"]
 
 

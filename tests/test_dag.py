@@ -71,7 +71,10 @@ def test_parse_time_is_side_effect_free(tmp_path):
     assert report["lookups"] == []
     assert report["heavy_modules"] == []
     assert report["parse_seconds"] < 5
-    assert set(report["tasks"]) == {"parse", "validate", "tag", "publish", "check_sources"} | {
+    assert set(report["tasks"]) == {
+        "parse", "validate", "tag", "validate_tagged", "publish", "curate",
+        "check_sources", "check_quality", "audit_curated",
+    } | {
         f"{step}_{f}" for f in KNOWN_FAMILIES for step in ("sources", "scrape")
     }
 
@@ -100,8 +103,8 @@ def test_dag_integrity():
         assert scrape.pool == f"jobmarket_{family}" and scrape.pool in pools
         assert "parse" in scrape.downstream_task_ids
     assert dag.get_task("parse").trigger_rule == "all_done"
-    assert [a.name for a in dag.get_task("publish").outlets] == ["jobmarket_curated_postings"]
-    assert dag.get_task("publish").downstream_task_ids == {"check_sources"}
+    assert [a.name for a in dag.get_task("curate").outlets] == ["jobmarket_curated_postings"]
+    assert dag.get_task("curate").downstream_task_ids == {"check_sources", "check_quality", "audit_curated"}
 
 
 def test_nightly_dag_end_to_end_on_replayed_crawl(crawl_server, airflow_home, tmp_path):
@@ -123,27 +126,36 @@ def test_nightly_dag_end_to_end_on_replayed_crawl(crawl_server, airflow_home, tm
     mapped = {v["rendered_map_index"] for k, v in result["tasks"].items() if k.startswith("scrape_") and "[" in k}
     assert mapped == {"ashby", "greenhouse", "lever"}, "each mapped scrape task is named after its source"
 
-    part = lake / "curated" / "postings" / f"dt={CRAWL_DATE}"
-    df = pd.read_parquet(part)
+    obs_part = lake / "curated" / "observations" / f"dt={CRAWL_DATE}"
+    df = pd.read_parquet(obs_part)
     assert len(df) == 20246 + 20 + 61  # 390 crawl boards + Plaid (Lever) + 4 Ashby recordings
     assert df["posting_id"].is_unique
     assert (df["scraped_date"].astype(str) == CRAWL_DATE).all()
-    gh = df[df["source"] == "greenhouse"]
+    versions = pd.read_parquet(lake / "curated" / "postings" / f"dt={CRAWL_DATE}")
+    assert len(versions) == len(df), "the first night: every posting is a new version"
+    gh = versions[versions["source"] == "greenhouse"]
     assert gh["description"].isna().all(), "the crawl has no content; no text is invented"
     assert gh["tag_flags"].map(lambda f: "title_only" in list(f)).all()
     counts = duckdb.sql(
-        f"SELECT source, count(*) AS n FROM read_parquet('{part}/*.parquet') GROUP BY source ORDER BY source"
+        f"SELECT source, count(*) AS n FROM read_parquet('{obs_part}/*.parquet') GROUP BY source ORDER BY source"
     ).fetchall()
     assert counts == [("ashby", 61), ("greenhouse", 20246), ("lever", 20)]
     health = pd.read_parquet(lake / "curated" / "source_health" / f"dt={CRAWL_DATE}")
     assert len(health) == 395 and set(health["status"]) == {"ok"}
+    market = pd.read_parquet(lake / "curated" / "market_daily" / f"dt={CRAWL_DATE}")
+    total = market[market["dimension"] == "all"].iloc[0]
+    assert (total["open"], total["new"], total["closed"]) == (len(df), len(df), 0)
     assert not any(p.name.startswith("dt=") for p in (lake / "_staging").glob("*")), "no staging leftovers"
 
+    tables = ("observations", "postings", "skills", "posting_lifecycle", "market_daily", "source_health",
+              "quarantine", "validation_runs", "gate_results")
+    before = {t: pd.read_parquet(lake / "curated" / t / f"dt={CRAWL_DATE}") for t in tables}
     again = run_dag(airflow_home, lake, sources.path)
     assert again["state"] == "success" and again["run_id"] != result["run_id"]
-    df2 = pd.read_parquet(part)
-    cols = [c for c in df.columns if c != "run_id"]  # run_id is provenance: it names the run
-    pd.testing.assert_frame_equal(df[cols], df2[cols])
+    for t in tables:
+        after = pd.read_parquet(lake / "curated" / t / f"dt={CRAWL_DATE}")
+        cols = [c for c in before[t].columns if c != "run_id"]  # run_id is provenance: it names the run
+        pd.testing.assert_frame_equal(after[cols], before[t][cols], obj=t)
 
 
 def test_one_source_failing_keeps_others_and_fails_run(fixtures_dir, airflow_home, tmp_path):
@@ -163,7 +175,7 @@ def test_one_source_failing_keeps_others_and_fails_run(fixtures_dir, airflow_hom
     assert states["publish"] == "success" and states["check_sources"] == "failed"
     import pandas as pd
 
-    df = pd.read_parquet(lake / "curated" / "postings" / f"dt={CRAWL_DATE}")
+    df = pd.read_parquet(lake / "curated" / "observations" / f"dt={CRAWL_DATE}")
     assert set(df["source"]) == {"greenhouse", "ashby"}
     health = pd.read_parquet(lake / "curated" / "source_health" / f"dt={CRAWL_DATE}")
     lever = health[health["source"] == "lever"].iloc[0]

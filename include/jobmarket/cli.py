@@ -120,6 +120,24 @@ def cmd_publish(args) -> int:
     return 0
 
 
+def cmd_quality(args) -> int:
+    from jobmarket.quality.enforce import QualityGateFailed, enforce_gates
+
+    try:
+        _print(enforce_gates(args.date, settings=_settings(args)))
+    except QualityGateFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_validate_tagged(args) -> int:
+    from jobmarket.quality.curated import validate_tagged_date
+
+    _print(validate_tagged_date(args.date, settings=_settings(args), run_id=args.run_id))
+    return 0
+
+
 def cmd_curate(args) -> int:
     from jobmarket.curate import curate_date
 
@@ -197,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     dated("validate", cmd_validate, "Great Expectations validation and quarantine")
     sp = dated("tag", cmd_tag, "tag postings with role archetypes", date_required=False)
     sp.add_argument("file", nargs="?", help="JSON lines with id, title, description ('-' for stdin)")
+    dated("validate-tagged", cmd_validate_tagged, "validate tagged postings (archetype, confidence, tagger_version)")
+    dated("quality", cmd_quality, "fail if a data-quality gate failed for the date")
     dated("publish", cmd_publish, "publish the date's observations, quarantine and source_health")
     dated("curate", cmd_curate, "posting versions, skills, lifecycle and market_daily for a date")
     dated("run", cmd_run, "all steps for one date")

@@ -28,7 +28,7 @@ from jobmarket.schema import (
 log = logging.getLogger(__name__)
 
 CRAWLED = ("ok", "empty", "not_modified")  # a board status that proves we looked
-MARKET_DIMENSIONS = ("archetype", "source", "company", "seniority", "workplace_type", "country")
+MARKET_DIMENSIONS = ("archetype", "source", "company", "seniority", "work_arrangement", "country")
 
 
 def close_after() -> int:
@@ -68,6 +68,7 @@ def ensure_observations(
     upto: date, *, settings: Settings, sources: SourcesFile | None = None, run_id: str = "cli"
 ) -> list[date]:
     """Derive observations for every date <= ``upto`` that has raw but none yet."""
+    from jobmarket.quality.curated import validate_tagged_date
     from jobmarket.transform import parse_date, publish_date, tag_date
     from jobmarket.validate import validate_date
 
@@ -81,6 +82,7 @@ def ensure_observations(
         parse_date(d, settings=settings, sources=sources, run_id=run_id)
         validate_date(d, settings=settings, run_id=run_id)
         tag_date(d, settings=settings)
+        validate_tagged_date(d, settings=settings, run_id=run_id)
         publish_date(d, settings=settings)
         built.append(d)
     return built
@@ -102,6 +104,24 @@ def _read_partitions(lake: Lake, table, upto: date, columns: list[str]):
     if not frames:
         return pd.DataFrame(columns=[*columns, "dt"])
     return pd.concat(frames, ignore_index=True)
+
+
+def _drop_held_back(lake: Lake, crawls, upto: date):
+    """A source (or board) whose rows a quality gate held back on a date was
+    not observed that date: its postings must not count as absent."""
+    from jobmarket.quality.tables import GATE_RESULTS
+
+    gates = _read_partitions(lake, GATE_RESULTS, upto, ["source", "board", "held_back_rows"])
+    held = gates[gates["held_back_rows"] > 0]
+    if held.empty:
+        return crawls
+    whole = set(zip(held.loc[held["board"].isna(), "source"], held.loc[held["board"].isna(), "dt"], strict=True))
+    boards = set(zip(held["source"], held["board"], held["dt"], strict=True))
+    keep = [
+        (s, d) not in whole and (s, b, d) not in boards
+        for s, b, d in zip(crawls["source"], crawls["board"], crawls["dt"], strict=True)
+    ]
+    return crawls[keep]
 
 
 def lifecycle(obs, crawls, as_of: date, k: int):
@@ -172,7 +192,8 @@ def curate_date(
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from jobmarket.transform import TAGGED_STEP, PipelineError
+    from jobmarket.quality.tables import TAGGED_VALID_STEP
+    from jobmarket.transform import PipelineError
 
     settings = settings or Settings.from_env()
     lake = Lake(settings.lake)
@@ -182,14 +203,16 @@ def curate_date(
     k = close_after()
 
     cols = ["posting_id", "version_id", "source", "board", "company", "title", "archetype",
-            "seniority", "workplace_type", "posted_at", "updated_at"]
+            "seniority", "work_arrangement", "loc_country", "dup_cluster_id", "posted_at", "updated_at",
+            "salary_min_reporting", "salary_max_reporting", "salary_reporting_currency"]
     obs = _read_partitions(lake, OBSERVATIONS, dt, cols)
     health = _read_partitions(lake, SOURCE_HEALTH, dt, ["source", "family", "board", "status"])
     crawls = health[health["status"].isin(CRAWLED)][["family", "board", "dt"]].rename(columns={"family": "source"})
+    crawls = _drop_held_back(lake, crawls, dt)
 
     # Posting versions first seen on dt, with their text, from the tag step's output.
     earlier = set(obs.loc[obs["dt"] < dt, "version_id"])
-    tagged_path = lake.partition_dir(f"work/{TAGGED_STEP}", dt) / "part-0.parquet"
+    tagged_path = lake.partition_dir(f"work/{TAGGED_VALID_STEP}", dt) / "part-0.parquet"
     if not tagged_path.is_file():
         raise PipelineError(f"missing {tagged_path}: rerun parse/validate/tag for {dt}")
     tagged = pq.read_table(tagged_path)
@@ -226,7 +249,7 @@ def curate_date(
     closed_ids = set(life.loc[life["closed_confirmed_today"], "posting_id"])
     last_obs = obs.sort_values("dt").groupby("posting_id").tail(1)
     closed = last_obs[last_obs["posting_id"].isin(closed_ids)]
-    market = market_daily(dt, today, closed, tagged)
+    market = market_daily(dt, today, closed)
     lake.write_partition(MARKET_DAILY.path, dt, pa.Table.from_pandas(market, schema=MARKET_DAILY.arrow_schema(), preserve_index=False))
     _ = pd  # pandas is used through the frames above
     return {
@@ -241,7 +264,7 @@ def curate_date(
     }
 
 
-def market_daily(dt: date, today, closed, tagged):
+def market_daily(dt: date, today, closed):
     """Long-form counts per dimension value, and salary quantiles per cell."""
     import pandas as pd
 
@@ -249,7 +272,7 @@ def market_daily(dt: date, today, closed, tagged):
     closed = closed.copy()
     for frame in (today, closed):
         frame["all"] = "all"
-        frame["country"] = frame.get("country", pd.Series(index=frame.index, dtype="object"))
+        frame["country"] = frame["loc_country"]
         for col in ("all", *MARKET_DIMENSIONS):
             frame[col] = frame[col].fillna("unknown").astype(str)
     dup = today["dup_cluster_id"] if "dup_cluster_id" in today else today["posting_id"]
@@ -268,38 +291,37 @@ def market_daily(dt: date, today, closed, tagged):
                 "salary_n": None, "salary_p25": None, "salary_p50": None, "salary_p75": None,
                 "salary_currency": None,
             })
-    rows.extend(_salary_cells(dt, today, tagged))
+    rows.extend(_salary_cells(dt, today))
     return pd.DataFrame(rows, columns=MARKET_DAILY.column_names)
 
 
-def _salary_cells(dt: date, today, tagged) -> list[dict]:
-    """Salary quantiles by archetype x seniority over open postings.
+def _salary_cells(dt: date, today) -> list[dict]:
+    """Salary quantiles by archetype x seniority over the postings open on dt.
 
-    Uses the annualized salary in the reporting currency when the
-    normalization step provides it; cells below the minimum size publish
-    their count but no quantiles.
+    The figure is the midpoint of the annualized range in the reporting
+    currency (ECB rate of the posting's date); a cell with fewer postings
+    stating a salary than the minimum publishes its counts but no quantiles.
     """
     import pandas as pd
 
-    col = "salary_annual_mid_reporting"
-    names = set(tagged.column_names)
-    if col not in names:
-        return []
-    sal = tagged.select(["posting_id", col, "salary_reporting_currency"]).to_pandas()
-    df = today.merge(sal, on="posting_id", how="left")
-    df = df[df[col].notna()]
-    out = []
+    df = today.copy()
+    df["mid"] = df[["salary_min_reporting", "salary_max_reporting"]].mean(axis=1, skipna=True)
+    df["seniority"] = df["seniority"].fillna("unknown").astype(str)
     minimum = min_salary_cell()
-    for (arch, sen), grp in df.groupby([df["archetype"].astype(str), df["seniority"].fillna("unknown").astype(str)]):
-        n = len(grp)
-        q = grp[col].quantile([0.25, 0.5, 0.75]) if n >= minimum else pd.Series([None] * 3, index=[0.25, 0.5, 0.75])
+    out = []
+    for (arch, sen), grp in df.groupby([df["archetype"].astype(str), df["seniority"]]):
+        paid = grp["mid"].dropna()
+        n = len(paid)
+        q = paid.quantile([0.25, 0.5, 0.75]) if n >= minimum else pd.Series([None] * 3, index=[0.25, 0.5, 0.75])
+        currency = grp["salary_reporting_currency"].dropna()
         out.append({
             "dt": dt, "dimension": "archetype_seniority", "value": f"{arch}|{sen}",
-            "open": int(n), "new": int(grp["is_new"].sum()), "closed": 0, "open_unique": int(n),
+            "open": int(len(grp)), "new": int(grp["is_new"].sum()), "closed": 0,
+            "open_unique": int(grp["dup_cluster_id"].nunique()),
             "salary_n": int(n),
             "salary_p25": None if q[0.25] is None else float(q[0.25]),
             "salary_p50": None if q[0.5] is None else float(q[0.5]),
             "salary_p75": None if q[0.75] is None else float(q[0.75]),
-            "salary_currency": str(grp["salary_reporting_currency"].iloc[0]),
+            "salary_currency": str(currency.iloc[0]) if len(currency) else None,
         })
     return out

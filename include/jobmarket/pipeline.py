@@ -11,6 +11,8 @@ from typing import Any
 
 from jobmarket.config import Settings, SourcesFile, load_sources
 from jobmarket.curate import curate_date
+from jobmarket.quality.curated import validate_tagged_date
+from jobmarket.quality.enforce import QualityGateFailed, enforce_gates
 from jobmarket.scrape import SourceFailed, scrape_source
 from jobmarket.transform import parse_date, publish_date, tag_date
 from jobmarket.validate import validate_date
@@ -36,6 +38,11 @@ def run_date(
     out["parse"] = parse_date(dt, settings=settings, sources=sources, run_id=run_id)
     out["validate"] = validate_date(dt, settings=settings, run_id=run_id)
     out["tag"] = tag_date(dt, settings=settings)
+    out["validate_tagged"] = validate_tagged_date(dt, settings=settings, run_id=run_id)
     out["publish"] = publish_date(dt, settings=settings)
     out["curate"] = curate_date(dt, settings=settings, sources=sources, run_id=run_id)
+    try:
+        out["quality"] = enforce_gates(dt, settings=settings)
+    except QualityGateFailed as exc:
+        out["failed_sources"].append(str(exc))
     return out

@@ -86,6 +86,48 @@ NORMALIZED_COLUMNS: tuple[Column, ...] = (
     Column("run_id", "string", False, "Airflow run id (or `cli`) that produced this row: provenance only."),
 )
 
+# Added to every posting by jobmarket.normalize (parse step): canonical company,
+# parsed places, workplace arrangement, pay normalized and converted, duplicate cluster.
+NORMALIZE_COLUMNS: tuple[Column, ...] = (
+    Column("company_key", "string", False,
+           "Canonical company key across boards and aggregators (board token or display name without legal suffixes, then include/config/company_aliases.yaml)."),
+    Column("title_norm", "string", True,
+           "Title lower-cased without gender markers, requisition ids, workplace words or trailing places; seniority kept."),
+    Column("locations_json", "string", True,
+           "Parsed places as a JSON list of {city, region, country}; country ISO 3166-1 alpha-2, region the ISO 3166-2 suffix (e.g. NY, ON)."),
+    Column("loc_countries", "list<string>", True, "Distinct ISO 3166-1 alpha-2 countries of the parsed places, in text order."),
+    Column("loc_country", "string", True, "First parsed country (for group-bys); null when none parsed."),
+    Column("loc_city", "string", True, "City of the first parsed place with a city; null when none."),
+    Column("work_arrangement", "string", False,
+           "remote, hybrid, onsite or unknown: the source's flag when it has one, else inferred from the location text."),
+    Column("work_arrangement_source", "string", True, "source (the board flagged it), text (inferred from the location), or null (unknown)."),
+    Column("remote_countries", "list<string>", True, "ISO countries a remote hire may live in (\"Remote - US\" -> [US]); empty unless remote."),
+    Column("remote_region", "string", True, "Macro-regions named in the location (EMEA, APAC, LATAM, Europe, Americas, Worldwide...), '; '-joined."),
+    Column("salary_min", "float64", True, "Lower bound of pay, in salary_currency per salary_period: structured when the source gives it, else parsed from text."),
+    Column("salary_max", "float64", True, "Upper bound of pay (null for 'from $X'); see salary_min."),
+    Column("salary_currency", "string", True, "ISO 4217 currency; null when unknown or ambiguous (a bare '$' outside the US, see salary_flags). Never assumed."),
+    Column("salary_period", "string", True, "year, month, week, day or hour; null when it cannot be told."),
+    Column("salary_source", "string", True, "structured (source fields), text (salary text or description) or null (no pay found)."),
+    Column("salary_annual_min", "float64", True, "salary_min x annualization factor (hour 2080, day 260, week 52, month 12, year 1), in salary_currency."),
+    Column("salary_annual_max", "float64", True, "salary_max annualized like salary_annual_min."),
+    Column("salary_min_reporting", "float64", True, "salary_annual_min in the reporting currency at the ECB rate of the rate date (nearest published date); null when the currency is unknown or has no ECB rate."),
+    Column("salary_max_reporting", "float64", True, "salary_annual_max converted like salary_min_reporting."),
+    Column("salary_reporting_currency", "string", False, "Currency of the *_reporting columns (EUR unless configured)."),
+    Column("salary_fx_date", "date32", True, "ECB publication date of the rate used for the *_reporting columns."),
+    Column("salary_flags", "list<string>", True,
+           "Notes on the pay fields: ambiguous_dollar, ambiguous_krona, currency_from_location, currency_unknown, period_inferred, period_unknown, structured_implausible, bounds_swapped, fx_unavailable."),
+    Column("dup_cluster_id", "string", False,
+           "Smallest posting_id of the postings judged the same job (same company key, title_norm, overlapping places, near-identical description); the row's own posting_id when unique."),
+)
+
+# What an adapter's parser returns (plus scraped_date and run_id).
+RECORD_COLUMNS = NORMALIZED_COLUMNS
+_NORMALIZE_OVERRIDES = {c.name for c in NORMALIZE_COLUMNS}
+NORMALIZED_COLUMNS = tuple(
+    next(n for n in NORMALIZE_COLUMNS if n.name == c.name) if c.name in _NORMALIZE_OVERRIDES else c
+    for c in NORMALIZED_COLUMNS
+) + tuple(c for c in NORMALIZE_COLUMNS if c.name not in {c.name for c in NORMALIZED_COLUMNS})
+
 TAG_COLUMNS: tuple[Column, ...] = (
     Column("archetype", "string", False,
            "Role archetype judged from the body (data_engineer, analytics, applied_ml, ml_engineer, research, ai_engineer, other); see archetypes.md."),
@@ -263,3 +305,10 @@ QUARANTINE = Table(
 TABLES: tuple[Table, ...] = (
     POSTINGS, OBSERVATIONS, POSTING_LIFECYCLE, SKILLS, MARKET_DAILY, SOURCE_HEALTH, QUARANTINE,
 )
+
+
+# The quality layer's tables are defined with it (jobmarket.quality.tables);
+# imported last because that module builds on Table and Column above.
+from jobmarket.quality.tables import GATE_RESULTS, VALIDATION_RUNS  # noqa: E402
+
+TABLES = TABLES + (VALIDATION_RUNS, GATE_RESULTS)

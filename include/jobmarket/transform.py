@@ -72,6 +72,26 @@ def parse_board_dir(lake: Lake, source, board: str, d, manifest: dict) -> list[d
     return rows
 
 
+def normalize_rows(rows: list[dict[str, Any]], dt: date, run_id: str) -> list[dict[str, Any]]:
+    """Add the normalized columns (company key, places, pay, duplicate cluster)."""
+    from jobmarket.normalize import assign_dup_clusters, normalize_posting
+
+    for r in rows:
+        r["scraped_date"] = dt
+        r["run_id"] = run_id
+        norm = normalize_posting(r)
+        if r.get("salary_min") is not None or r.get("salary_max") is not None:
+            # The source's structured pay stays as the source gave it, so the
+            # validation suite sees (and quarantines) swapped bounds, bad
+            # currency codes or implausible values instead of a silent repair.
+            for key in ("salary_min", "salary_max", "salary_currency", "salary_period"):
+                norm.pop(key)
+        r.update(norm)
+    for r, cluster in zip(rows, assign_dup_clusters(rows), strict=True):
+        r["dup_cluster_id"] = cluster
+    return rows
+
+
 def parse_date(
     dt: date,
     *,
@@ -113,9 +133,7 @@ def parse_date(
                         row["status"] = "empty"
                     rows.extend(board_rows)
             health.append(row)
-    for r in rows:
-        r["scraped_date"] = dt
-        r["run_id"] = run_id
+    rows = normalize_rows(rows, dt, run_id)
     table = pa.Table.from_pylist(rows, schema=NORMALIZED.arrow_schema())
     lake.write_partition(f"work/{NORMALIZED_STEP}", dt, table)
     lake.write_partition(f"work/{HEALTH_STEP}", dt, pa.Table.from_pylist(health, schema=SOURCE_HEALTH.arrow_schema()))
@@ -262,17 +280,26 @@ def publish_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any
     """
     import pyarrow.compute as pc
 
+    from jobmarket.quality.curated import quality_partitions
+    from jobmarket.quality.tables import GATE_RESULTS, TAGGED_VALID_STEP, VALIDATION_RUNS
     from jobmarket.schema import OBSERVATIONS
 
     settings = settings or Settings.from_env()
     lake = Lake(settings.lake)
-    tagged = _read(lake, TAGGED_STEP, dt)
+    tagged = _read(lake, TAGGED_VALID_STEP, dt)
     tagged = tagged.take(pc.sort_indices(tagged, sort_keys=[("posting_id", "ascending")]))
     observations = tagged.select(OBSERVATIONS.column_names).cast(OBSERVATIONS.arrow_schema())
-    quarantine = _read(lake, QUARANTINE_STEP, dt).cast(QUARANTINE.arrow_schema())
+    q = quality_partitions(lake, dt)
+    quarantine = q[QUARANTINE.name]
     health = _read(lake, HEALTH_STEP, dt).cast(SOURCE_HEALTH.arrow_schema())
     out = {}
-    for tbl, data in ((OBSERVATIONS, observations), (QUARANTINE, quarantine), (SOURCE_HEALTH, health)):
+    for tbl, data in (
+        (OBSERVATIONS, observations),
+        (QUARANTINE, quarantine),
+        (SOURCE_HEALTH, health),
+        (VALIDATION_RUNS, q[VALIDATION_RUNS.name]),
+        (GATE_RESULTS, q[GATE_RESULTS.name]),
+    ):
         out[tbl.name] = str(lake.write_partition(tbl.path, dt, data))
     return {
         "dt": str(dt),

@@ -14,10 +14,10 @@ from datetime import date
 
 import pandas as pd
 import pytest
-
 from jobmarket.config import Settings, load_sources
 from jobmarket.pipeline import run_date
 from jobmarket.replay import ReplayServer, history_bundle, history_dates, sources_yaml
+
 from tests.support import FIXTURES
 
 K = 1  # close after one missed crawl: closings then mirror the snapshots exactly
@@ -70,7 +70,7 @@ def test_first_last_seen_and_closings_match_snapshots(history_lake):
         row = life.loc[pid]
         first, last_seen = seen[0], seen[-1]
         idx = [dates.index(d) for d in seen]
-        reopen = sum(1 for a, b in zip(idx, idx[1:]) if b - a - 1 >= K)
+        reopen = sum(1 for a, b in zip(idx, idx[1:], strict=False) if b - a - 1 >= K)
         closed_on = dates[idx[-1] + 1] if idx[-1] < len(dates) - 1 else None
         got = (str(row["first_seen"]), str(row["last_seen"]), None if pd.isna(row["closed_on"]) else str(row["closed_on"]),
                int(row["reopened_count"]), bool(row["left_censored"]), int(row["times_seen"]))

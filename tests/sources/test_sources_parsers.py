@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from jobmarket.schema import NORMALIZED
+from jobmarket.schema import RECORD_COLUMNS
 from jobmarket.sources import REGISTRY, BoardContext, ParseError, get_adapter
 
 from tests.sources.helpers import RECORDINGS
@@ -58,7 +58,7 @@ def test_counts_equal_recorded_counts(fixtures_dir, family, rel, expected):
     ids = [r["posting_id"] for r in rows]
     assert len(set(ids)) == len(ids)
     for r in rows:
-        assert set(r) == set(NORMALIZED.column_names) - {"scraped_date", "run_id"}
+        assert set(r) == {c.name for c in RECORD_COLUMNS} - {"scraped_date", "run_id"}
         assert r["title"] and r["company"] and r["native_id"]
         assert r["url"].startswith("https://")
         assert r["posting_id"] == f"{family}:b:{r['native_id']}"

@@ -280,7 +280,10 @@ class NativeStack:
         argv = self.healthcheck_argv(name)
         if argv is None:
             return True
-        timeout = _seconds(self.services[name].get("healthcheck", {}).get("timeout", "30s"))
+        # Compose's timeout is for a dedicated container; here every service
+        # shares the host's cores while they all start, and a check that
+        # imports Airflow can take longer: never less than a minute.
+        timeout = max(60.0, _seconds(self.services[name].get("healthcheck", {}).get("timeout", "30s")))
         try:
             proc = subprocess.run(argv, env=self.env(name), capture_output=True, text=True,
                                   timeout=timeout, stdin=subprocess.DEVNULL)

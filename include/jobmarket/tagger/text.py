@@ -9,9 +9,9 @@ from __future__ import annotations
 import bisect
 import html
 import re
-from itertools import accumulate
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 
 import ahocorasick
 
