@@ -156,6 +156,25 @@ def cmd_run(args) -> int:
     return 1 if out["failed_sources"] else 0
 
 
+def cmd_rebuild(args) -> int:
+    from datetime import timedelta
+
+    from jobmarket.curate import raw_dates
+    from jobmarket.lake import Lake
+    from jobmarket.pipeline import rebuild_dates
+
+    settings = _settings(args)
+    have = set(raw_dates(Lake(settings.lake)))
+    span = [args.start + timedelta(days=i) for i in range((args.end - args.start).days + 1)]
+    dates = [d for d in span if d in have]
+    if not dates:
+        print(f"error: no raw between {args.start} and {args.end} in {settings.lake}", file=sys.stderr)
+        return 1
+    for row in rebuild_dates(dates, settings=settings, sources=_sources(args), run_id=args.run_id):
+        print(json.dumps(row), flush=True)
+    return 0
+
+
 def cmd_summary(args) -> int:
     from jobmarket.summary import print_summary
 
@@ -221,6 +240,14 @@ def build_parser() -> argparse.ArgumentParser:
     dated("curate", cmd_curate, "posting versions, skills, lifecycle and market_daily for a date")
     dated("run", cmd_run, "all steps for one date")
     dated("summary", cmd_summary, "print what a date's partitions hold")
+
+    sp = sub.add_parser("rebuild", help="re-derive all tables of a date range from raw (retag, reparse); never scrapes")
+    sp.add_argument("--from", dest="start", type=_date, required=True)
+    sp.add_argument("--to", dest="end", type=_date, required=True)
+    sp.add_argument("--lake")
+    sp.add_argument("--sources")
+    sp.add_argument("--run-id", default="rebuild")
+    sp.set_defaults(func=cmd_rebuild)
 
     sp = sub.add_parser("evaluate", help="evaluate the tagger on labelled JSON lines")
     sp.add_argument("file")

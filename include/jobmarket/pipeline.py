@@ -46,3 +46,34 @@ def run_date(
     except QualityGateFailed as exc:
         out["failed_sources"].append(str(exc))
     return out
+
+
+def rebuild_dates(
+    dates: list[date],
+    *,
+    settings: Settings | None = None,
+    sources: SourcesFile | None = None,
+    run_id: str = "rebuild",
+) -> list[dict[str, Any]]:
+    """Re-derive every table of ``dates`` from their raw, oldest first; never scrapes.
+
+    This is how history is retagged after a tagger version change (the tag
+    cache is per version, so every posting is tagged again) or renormalized
+    after a parser fix.
+    """
+    from jobmarket.transform import parse_date, publish_date, tag_date
+    from jobmarket.validate import validate_date
+
+    settings = settings or Settings.from_env()
+    sources = sources or load_sources()
+    out = []
+    for dt in sorted(dates):
+        parse_date(dt, settings=settings, sources=sources, run_id=run_id)
+        validate_date(dt, settings=settings, run_id=run_id)
+        tag = tag_date(dt, settings=settings)
+        validate_tagged_date(dt, settings=settings, run_id=run_id)
+        pub = publish_date(dt, settings=settings)
+        cur = curate_date(dt, settings=settings, sources=sources, run_id=run_id)
+        out.append({"dt": str(dt), "newly_tagged": tag["newly_tagged"], "published": pub["published"], **{
+            k: cur[k] for k in ("open", "new", "closed")}})
+    return out

@@ -8,7 +8,7 @@ from typing import Any
 
 from jobmarket.config import Settings
 from jobmarket.lake import Lake
-from jobmarket.schema import POSTINGS, QUARANTINE, SOURCE_HEALTH
+from jobmarket.schema import MARKET_DAILY, OBSERVATIONS, SOURCE_HEALTH, TABLES
 
 
 def summarize(dt: date, settings: Settings) -> dict[str, Any]:
@@ -18,14 +18,14 @@ def summarize(dt: date, settings: Settings) -> dict[str, Any]:
 
     lake = Lake(settings.lake)
     out: dict[str, Any] = {"dt": str(dt), "lake": str(lake.root), "partitions": {}}
-    for table in (POSTINGS, QUARANTINE, SOURCE_HEALTH):
+    for table in TABLES:
         path = lake.partition_dir(table.path, dt)
         if not (path / "part-0.parquet").is_file():
             out["partitions"][table.name] = None
             continue
         t = pq.read_table(path / "part-0.parquet")
         out["partitions"][table.name] = {"path": str(path), "rows": t.num_rows}
-        if table is POSTINGS:
+        if table is OBSERVATIONS:
             out["postings_per_source"] = dict(sorted(Counter(t.column("source").to_pylist()).items()))
             out["archetypes"] = dict(Counter(t.column("archetype").to_pylist()).most_common())
             flags = Counter(f for fl in t.column("tag_flags").to_pylist() for f in (fl or []))
@@ -34,6 +34,10 @@ def summarize(dt: date, settings: Settings) -> dict[str, Any]:
             out["board_status"] = dict(sorted(Counter(t.column("status").to_pylist()).items()))
             bad = [r for r in t.to_pylist() if r["status"] not in ("ok", "empty", "not_modified")]
             out["board_problems"] = [f"{r['source']}/{r['board']}: {r['status']}: {r['error']}" for r in bad][:20]
+        if table is MARKET_DAILY:
+            rows = [r for r in t.to_pylist() if r["dimension"] == "all"]
+            if rows:
+                out["market"] = {k: rows[0][k] for k in ("open", "new", "closed", "open_unique")}
     out["data_docs"] = str(data_docs_index(lake))
     return out
 
@@ -42,7 +46,10 @@ def print_summary(dt: date, settings: Settings) -> dict[str, Any]:
     s = summarize(dt, settings)
     lines = [f"== job_market_nightly {s['dt']} ==", f"lake: {s['lake']}"]
     for name, p in s["partitions"].items():
-        lines.append(f"  {name:14s} " + (f"{p['rows']:>7,d} rows  {p['path']}" if p else "(not written)"))
+        lines.append(f"  {name:18s} " + (f"{p['rows']:>7,d} rows  {p['path']}" if p else "(not written)"))
+    if "market" in s:
+        m = s["market"]
+        lines.append(f"open {m['open']:,} (unique jobs {m['open_unique']:,}), new {m['new']:,}, closed {m['closed']:,}")
     if "postings_per_source" in s:
         lines.append("postings per source: " + ", ".join(f"{k}={v:,}" for k, v in s["postings_per_source"].items()))
         lines.append("archetypes: " + ", ".join(f"{k}={v:,}" for k, v in s["archetypes"].items()))
