@@ -19,6 +19,7 @@ wall time with the larger floor: 1.0 would be perfect use of the allowance.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import threading
@@ -44,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate", type=float, default=50.0, help="rate_per_second per host")
     ap.add_argument("--burst", type=int, default=4)
     ap.add_argument("--concurrency", type=int, default=4, help="max_concurrency per host")
+    ap.add_argument("--boards", type=int, default=0, help="only the first N boards (0: all 390)")
+    ap.add_argument("--json", help="also write the figures to this file (bench/run.py reads it)")
     args = ap.parse_args(argv)
 
     if not (SHARED_FIXTURES / "greenhouse-crawl" / f"dt={DT}").is_dir():
@@ -51,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     bundle = fixture_bundle(SHARED_FIXTURES, DT)
     boards = sorted(set(bundle.boards["greenhouse"]))
+    if args.boards:
+        boards = boards[: args.boards]
     servers = [ReplayServer(bundle, latency=args.latency).start() for _ in range(args.hosts)]
     try:
         doc = {"http": {"contact": "bench@example.invalid"}, "sources": {}}
@@ -94,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
             for t in threads:
                 t.join()
             wall = time.monotonic() - t0
-            report(sources, servers, client, results, wall, args)
+            figures = report(sources, servers, client, results, wall, args)
+            if args.json:
+                Path(args.json).write_text(json.dumps(figures))
     finally:
         for srv in servers:
             srv.stop()
@@ -122,6 +129,8 @@ def report(sources, servers, client, results, wall, args) -> None:
         "wall/floor",
     )
     rows = []
+    figures = {"wall": wall, "boards": sum(len(s.boards) for s in sources.sources),
+               "statuses": dict(statuses), "hosts": []}
     for srv in servers:
         netloc = srv.url.split("//", 1)[1]
         n = client.requests_per_host[netloc]
@@ -129,6 +138,8 @@ def report(sources, servers, client, results, wall, args) -> None:
         conc_floor = n * args.latency / args.concurrency
         rate_floor = max(0.0, (n - args.burst) / args.rate)
         floor = max(conc_floor, rate_floor)
+        figures["hosts"].append({"requests": n, "span": span, "conc_floor": conc_floor,
+                                 "rate_floor": rate_floor, "ratio": span / floor})
         rows.append(
             (
                 netloc,
@@ -154,6 +165,7 @@ def report(sources, servers, client, results, wall, args) -> None:
         f"\nall hosts: {total} requests in {wall:.2f} s = {total / wall:.1f} req/s "
         f"(configured ceiling {args.rate * len(servers):g} req/s across {len(servers)} hosts)"
     )
+    return figures
 
 
 if __name__ == "__main__":

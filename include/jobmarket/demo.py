@@ -23,6 +23,8 @@ def airflow_env(extra: dict[str, str] | None = None, home: Path | None = None) -
     home = home or Path(os.environ.get("AIRFLOW_HOME") or REPO_DIR / ".airflow")
     home.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
+    # `airflow standalone` and executors start `airflow ...` subprocesses by name.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.update(
         {
             "AIRFLOW_HOME": str(home),

@@ -1,0 +1,216 @@
+"""Build the self-contained HTML market report of a date.
+
+``<lake>/reports/dt=<date>/index.html`` (+ ``_build.json``), and a copy of the
+newest one in ``<lake>/reports/latest/``. A report for D reads the curated
+partitions of every date <= D through the DuckDB views (views.sql) with the
+queries of queries.sql, so every figure can be rerun by an analyst.
+
+What to build is derived from the lake, not from whatever triggered the run:
+a date needs a report when it has curated partitions (market_daily) and no
+report yet, or when the digest of its inputs (every curated partition dated
+<= D: path, size, mtime) differs from the one recorded when its report was
+built. Asset events that were merged or missed therefore never leave a date
+without an up-to-date report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import shutil
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from jobmarket.config import Settings
+from jobmarket.lake import Lake, _swap_into_place
+
+log = logging.getLogger(__name__)
+
+REPORT_VERSION = "1"  # bump when the report's content changes: every date is rebuilt
+REPORTS_DIR = "reports"
+MANIFEST = "_build.json"
+QUERIES_SQL = Path(__file__).with_name("queries.sql")
+TEMPLATES = Path(__file__).with_name("templates")
+_DT = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
+
+
+class ReportError(RuntimeError):
+    """The report cannot be built (e.g. no curated data for the date)."""
+
+
+# -- what exists and what is stale ----------------------------------------------
+
+def _partition_dates(path: Path) -> list[date]:
+    out = []
+    if path.is_dir():
+        for d in path.iterdir():
+            m = _DT.match(d.name)
+            if m and (d / "part-0.parquet").is_file():
+                out.append(date.fromisoformat(m.group(1)))
+    return sorted(out)
+
+
+def curated_dates(lake: Path) -> list[date]:
+    """Dates the curate step finished (it writes market_daily last)."""
+    return _partition_dates(Path(lake) / "curated" / "market_daily")
+
+
+def _input_files(lake: Path) -> list[tuple[date, str, int, int]]:
+    from jobmarket.report.views import curated_tables
+
+    rows = []
+    for _, table in curated_tables():
+        for d in _partition_dates(lake / table.path):
+            f = lake / table.path / f"dt={d}" / "part-0.parquet"
+            st = f.stat()
+            rows.append((d, f"{table.path}/dt={d}", st.st_size, st.st_mtime_ns))
+    return sorted(rows)
+
+
+def input_digests(lake: Path) -> dict[date, str]:
+    """For every curated date D, a digest of all curated partitions dated <= D."""
+    files = _input_files(Path(lake))
+    h = hashlib.sha256(f"report-v{REPORT_VERSION}".encode())
+    out: dict[date, str] = {}
+    i = 0
+    for d in curated_dates(Path(lake)):
+        while i < len(files) and files[i][0] <= d:
+            h.update(repr(files[i][1:]).encode())
+            i += 1
+        out[d] = h.copy().hexdigest()
+    return out
+
+
+def report_dir(lake: Path, dt: date | str) -> Path:
+    return Path(lake) / REPORTS_DIR / f"dt={dt}"
+
+
+def read_manifest(d: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((d / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def pending_dates(settings: Settings | None = None) -> list[date]:
+    """Curated dates whose report is missing or older than their inputs."""
+    lake = (settings or Settings.from_env()).lake
+    out = []
+    for d, digest in input_digests(lake).items():
+        m = read_manifest(report_dir(lake, d))
+        if not m or m.get("inputs_digest") != digest or not (report_dir(lake, d) / "index.html").is_file():
+            out.append(d)
+    return out
+
+
+def list_reports(lake: Path) -> list[dict[str, Any]]:
+    """Built reports, newest first: dt, built_at, seconds, path."""
+    out = []
+    base = Path(lake) / REPORTS_DIR
+    if base.is_dir():
+        for d in base.iterdir():
+            m = _DT.match(d.name)
+            if m and (d / "index.html").is_file():
+                man = read_manifest(d) or {}
+                out.append({"dt": m.group(1), "built_at": man.get("built_at"),
+                            "seconds": man.get("seconds"), "path": d / "index.html"})
+    return sorted(out, key=lambda r: r["dt"], reverse=True)
+
+
+# -- building ---------------------------------------------------------------------
+
+def load_queries() -> dict[str, str]:
+    """The named queries of queries.sql (``-- name: X`` blocks), in file order."""
+    text = QUERIES_SQL.read_text(encoding="utf-8")
+    parts = re.split(r"^-- name: (\w+)\n", text, flags=re.M)[1:]
+    return {name: sql.strip() for name, sql in zip(parts[::2], parts[1::2], strict=True)}
+
+
+def collect(lake: Path, dt: date) -> dict[str, Any]:
+    """Run every report query as of ``dt``: name -> pandas DataFrame."""
+    from jobmarket.report.views import connect
+
+    con = connect(lake, as_of=dt)
+    try:
+        frames = {name: con.execute(sql).df() for name, sql in load_queries().items()}
+    finally:
+        con.close()
+    for df in frames.values():
+        for col in df.columns:
+            if str(df[col].dtype).startswith("datetime64"):
+                df[col] = df[col].dt.date  # DuckDB DATE columns arrive as timestamps
+    return frames
+
+
+def render_html(dt: date, frames: dict[str, Any], *, lake: Path) -> str:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from jobmarket.report.sections import build_sections
+
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    ctx = build_sections(dt, frames)
+    return env.get_template("report.html.j2").render(**ctx)
+
+
+def build_report(dt: date, settings: Settings | None = None, *, update_latest_copy: bool = True) -> Path:
+    """Build the report of ``dt``; returns ``<lake>/reports/dt=<dt>/index.html``."""
+    settings = settings or Settings.from_env()
+    lake = settings.lake
+    if dt not in curated_dates(lake):
+        raise ReportError(f"no curated partitions for {dt} in {lake}/curated/market_daily: run curate first")
+    started = time.perf_counter()
+    # The digest is taken before reading: a partition rewritten while we
+    # read makes this report stale, and the next run rebuilds it.
+    digest = input_digests(lake)[dt]
+    frames = collect(lake, dt)
+    html = render_html(dt, frames, lake=lake)
+    seconds = round(time.perf_counter() - started, 2)
+    stage = Lake(lake).new_staging_dir(f"reports.dt={dt}")
+    (stage / "index.html").write_text(html, encoding="utf-8")
+    manifest = {
+        "dt": str(dt), "inputs_digest": digest, "report_version": REPORT_VERSION,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"), "seconds": seconds,
+        "bytes": len(html.encode()),
+    }
+    (stage / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    target = report_dir(lake, dt)
+    _swap_into_place(stage, target)
+    log.info("report for %s: %s (%.1fs, %d bytes)", dt, target / "index.html", seconds, manifest["bytes"])
+    if update_latest_copy:
+        update_latest(settings)
+    return target / "index.html"
+
+
+def update_latest(settings: Settings | None = None) -> Path | None:
+    """Make ``reports/latest/`` a copy of the newest built report."""
+    settings = settings or Settings.from_env()
+    lake = settings.lake
+    reports = list_reports(lake)
+    if not reports:
+        return None
+    newest = reports[0]["path"].parent
+    latest = Path(lake) / REPORTS_DIR / "latest"
+    if (read_manifest(latest) or {}) == (read_manifest(newest) or {}) and (latest / "index.html").is_file():
+        return latest / "index.html"
+    stage = Lake(lake).new_staging_dir("reports.latest")
+    for name in ("index.html", MANIFEST):
+        shutil.copy2(newest / name, stage / name)
+    _swap_into_place(stage, latest)
+    return latest / "index.html"
+
+
+def build_pending(settings: Settings | None = None) -> list[Path]:
+    """Build every pending date (oldest first), then refresh latest/."""
+    settings = settings or Settings.from_env()
+    built = [build_report(d, settings, update_latest_copy=False) for d in pending_dates(settings)]
+    update_latest(settings)
+    return built

@@ -1,0 +1,150 @@
+"""The HTML report: every section with real numbers, escaping, empty data,
+and which dates need (re)building."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from datetime import date
+
+import pytest
+from jobmarket.config import Settings
+from jobmarket.report import ReportError, build_pending, build_report, list_reports, pending_dates
+
+from tests.report.conftest import DATES, XSS_TITLE
+
+SECTIONS = {
+    "mix": "Archetype mix of open postings",
+    "titles": "What a title really means",
+    "skills": "Skills by archetype",
+    "salary": "Advertised salary bands",
+    "arrangement": "Remote, hybrid, onsite; who is hiring",
+    "flow": "New, open and closed postings",
+    "health": "Coverage and data health",
+}
+
+
+def _section(html: str, sid: str) -> str:
+    m = re.search(rf'<section id="{sid}">(.*?)</section>', html, re.S)
+    assert m, f"section {sid} missing"
+    return m.group(1)
+
+
+def test_every_section_is_there_with_charts_and_captions(built_report):
+    lake, html = built_report
+    for sid, title in SECTIONS.items():
+        body = _section(html, sid)
+        assert title in body
+        assert "<svg" in body, f"{sid}: no chart"
+        # Every figure says over which dates it counts.
+        for caption in re.findall(r"<figcaption>(.*?)</figcaption>", body, re.S):
+            assert DATES[-1] in caption, (sid, caption)
+    assert f"trends over {DATES[0]} to {DATES[-1]} (3 crawl dates)" in html
+    manifest = json.loads((lake / "reports" / f"dt={DATES[-1]}" / "_build.json").read_text())
+    assert manifest["dt"] == DATES[-1] and manifest["seconds"] > 0
+
+
+def test_report_numbers_match_the_tables(built_report):
+    import pandas as pd
+
+    lake, html = built_report
+    obs = pd.read_parquet(lake / "curated" / "observations" / f"dt={DATES[-1]}")
+    assert f"<b>{len(obs):,}</b><span>open postings</span>" in html
+    mix = _section(html, "mix")
+    for arch, n in obs.groupby("archetype").size().items():
+        assert re.search(rf"<td>{arch}</td><td class=\"num\">{n:,}</td>", mix), arch
+    # Lever/Ashby recordings carry descriptions: skills and pay are real.
+    skills = _section(html, "skills")
+    assert "python" in skills and "No data: no posting open" not in skills
+    paid = int(obs["salary_source"].notna().sum())
+    assert paid > 0 and f"{paid:,} of {len(obs):,} overall" in _section(html, "salary")
+    # The broken board on the middle date shows up as a failure with its error.
+    health = _section(html, "health")
+    assert "zocdoc" in health and "meta.total says" in health
+
+
+def test_text_from_postings_is_escaped(built_report):
+    _, html = built_report
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Data Scientist" in html
+    # Its URL (with quotes and a tag in the query string) stays inside the attribute.
+    assert 'href="https://job-boards.greenhouse.io/recordedfuture/jobs/990000001?src=&#34;&gt;&lt;script&gt;' in html
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+
+
+def test_self_contained(built_report):
+    _, html = built_report
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html.replace('<a href="http', "<a x")), \
+        "only posting links may point elsewhere"
+    assert "<link" not in html and "@import" not in html
+
+
+def test_empty_sections_say_no_data(lake_copy):
+    # Only the curate outputs of one date: no skills, health, quality tables.
+    for table in ("skills", "source_health", "quarantine", "validation_runs", "gate_results", "postings"):
+        shutil.rmtree(lake_copy / "curated" / table)
+    html = build_report(date.fromisoformat(DATES[0]), Settings(lake=lake_copy)).read_text()
+    assert "No trend yet" in _section(html, "mix")
+    assert "No data: no posting open" in _section(html, "skills")
+    assert "No data for rising and falling skills" in _section(html, "skills")
+    assert "No data: source_health has no rows" in _section(html, "health")
+    with pytest.raises(ReportError, match="no curated partitions"):
+        build_report(date(2020, 1, 1), Settings(lake=lake_copy))
+
+
+def test_pending_dates_follow_the_data_not_the_events(lake_copy):
+    settings = Settings(lake=lake_copy)
+    days = [date.fromisoformat(d) for d in DATES]
+    assert pending_dates(settings) == days
+    build_report(days[-1], settings)
+    assert pending_dates(settings) == days[:-1]
+    assert (lake_copy / "reports" / "latest" / "index.html").read_text() == (
+        lake_copy / "reports" / f"dt={DATES[-1]}" / "index.html").read_text()
+
+    built = build_pending(settings)
+    assert [p.parent.name for p in built] == [f"dt={d}" for d in DATES[:-1]]
+    assert pending_dates(settings) == []
+    assert [r["dt"] for r in list_reports(lake_copy)] == DATES[::-1]
+
+    # A rerun rewrites the middle date's partitions: that report and every
+    # later one (they read dates <= their own) are stale; the first is not.
+    part = lake_copy / "curated" / "market_daily" / f"dt={DATES[1]}" / "part-0.parquet"
+    st = part.stat()
+    os.utime(part, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert pending_dates(settings) == days[1:]
+    # A new curated date with no report is pending too.
+    shutil.copytree(lake_copy / "curated" / "market_daily" / f"dt={DATES[-1]}",
+                    lake_copy / "curated" / "market_daily" / "dt=2026-08-25")
+    assert pending_dates(settings)[-1] == date(2026, 8, 25)
+
+
+def test_title_buckets():
+    from jobmarket.report.views import connect
+
+    con = connect("/nonexistent-lake")
+    cases = {
+        "Senior Data Scientist, Growth": "Data Scientist",
+        "Machine Learning Engineer": "ML Engineer",
+        "Staff ML Platform Engineer": "ML Engineer",
+        "Data Engineer II": "Data Engineer",
+        "Analytics Engineer": "Data Engineer",
+        "AI Engineer, Agents": "AI Engineer",
+        "Software Engineer, LLM Inference": "AI Engineer",
+        "Solutions Engineer, AI": "Other",
+        "Research Scientist, Alignment": "Research Scientist",
+        "UX Researcher": "Other",
+        "Senior Business Intelligence Analyst": "Analyst",
+        "Account Executive": "Other",
+    }
+    got = {t: con.execute("SELECT title_bucket(?)", [t]).fetchone()[0] for t in cases}
+    assert got == cases
+
+
+def test_only_http_links_are_links():
+    from jobmarket.report.sections import link
+
+    assert link("x", "javascript:alert(1)")["href"] is None
+    assert link("x", "data:text/html,hi")["href"] is None
+    assert link("x", "https://example.com/j/1")["href"] == "https://example.com/j/1"
