@@ -22,9 +22,13 @@ RESULTS: dict = {}
 
 
 def _partition(lake, dt: str):
+    """The rows a run publishes for its own date: `curated/observations`
+    where the pipeline has that table (curated/postings then holds versions,
+    derived across dates), else `curated/postings`."""
     import pandas as pd
 
-    part = lake / "curated" / "postings" / f"dt={dt}"
+    table = "observations" if (lake / "curated" / "observations").is_dir() else "postings"
+    part = lake / "curated" / table / f"dt={dt}"
     assert part.is_dir(), f"no published partition {part}"
     df = pd.read_parquet(part)
     cols = [c for c in df.columns if c != "run_id"]  # run_id is provenance: it names the run

@@ -13,7 +13,7 @@ import pytest
 from jobmarket.config import Settings
 from jobmarket.report import ReportError, build_pending, build_report, list_reports, pending_dates
 
-from tests.report.conftest import DATES, XSS_TITLE
+from tests.report.conftest import DATES
 
 SECTIONS = {
     "mix": "Archetype mix of open postings",

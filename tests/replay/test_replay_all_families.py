@@ -1,0 +1,200 @@
+"""The replay server: query-aware routes and the all-families bundle.
+
+Scrapes every family with recordings through the real client and scrape layer
+against one ReplayServer, then parses what landed: the counts are the
+recorded posting counts (MANIFEST.tsv), Greenhouse on a subset of the crawl.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+from tests.support import BOARDS, CRAWL_DATE, manifest_counts
+
+EXPECTED = {
+    "lever": 20,
+    "ashby": 61,  # cursor 54 + notion 3 + ramp 1 + truelogic 3
+    "smartrecruiters": 3,  # the 3 listed postings, from their details
+    "workable": 3,
+    "remoteok": 99,
+    "remotive": 18,
+    "arbeitnow": 3,
+    "himalayas": 20,  # page 1 only: options.max_jobs 20
+    "hn": 261,  # 207 top-level comments of May 2026 -> 261 postings (docs/sources.md)
+    "jsonld": 2,  # the rebase page and the iCIMS page, one JobPosting each
+}
+GREENHOUSE_SUBSET = 12
+
+
+def _get(url: str) -> requests.Response:
+    s = requests.Session()
+    s.trust_env = False
+    return s.get(url, timeout=5)
+
+
+# -- query-aware routing ------------------------------------------------------
+
+def test_route_key_normalizes_order_and_encoding():
+    from jobmarket.replay import route_key
+
+    assert route_key("/a") == "/a"
+    assert route_key("/a", "") == "/a"
+    assert route_key("/a", "b=2&a=1") == route_key("/a", "a=1&b=2")
+    assert route_key("/s", "tags=comment%2Cstory_1") == route_key("/s", "tags=comment,story_1")
+    assert route_key("/a", "x=1") != route_key("/a", "x=2")
+
+
+def test_query_routes_match_exactly_then_fall_back_to_the_path(tmp_path):
+    from jobmarket.replay import Bundle, ReplayServer
+
+    files = {}
+    for name in ("plain", "page1", "page2", "only"):
+        files[name] = tmp_path / f"{name}.json"
+        files[name].write_text(json.dumps({"name": name}))
+    b = Bundle()
+    b.add("fam", "board", "/fam/list", files["plain"])  # path-only: any query
+    b.add("fam", "board", "/fam/list", files["page1"], query="page=1&size=20")
+    b.add_route("/fam/list?size=20&page=2", files["page2"])  # the query may ride in the path
+    b.add_route("/fam/only", files["only"], query="tags=a,b")  # no path-only route
+    assert b.boards == {"fam": ["board"]}  # a board is listed once
+    with ReplayServer(b) as srv:
+        assert _get(f"{srv.url}/fam/list?size=20&page=1").json()["name"] == "page1"
+        assert _get(f"{srv.url}/fam/list?page=2&size=20").json()["name"] == "page2"
+        assert _get(f"{srv.url}/fam/list?page=3&size=20").json()["name"] == "plain"  # fallback
+        assert _get(f"{srv.url}/fam/list").json()["name"] == "plain"
+        assert _get(f"{srv.url}/fam/only?tags=a%2Cb").json()["name"] == "only"
+        assert _get(f"{srv.url}/fam/only?tags=a,c").status_code == 404  # no fallback to fall to
+        assert _get(f"{srv.url}/fam/only").status_code == 404
+        r = _get(f"{srv.url}/fam/list?page=1&size=20")
+        assert _get(f"{srv.url}/fam/list?page=1&size=20").headers["ETag"] == r.headers["ETag"]
+        assert srv.hits["/fam/list"] == 6  # hits stay keyed by path
+        assert len(srv.requests) == 9 and srv.max_inflight >= 1
+
+
+def test_path_only_bundles_work_as_before(fixtures_dir):
+    from jobmarket.replay import Route, fixture_bundle, sample_bundle
+
+    b = fixture_bundle(fixtures_dir, CRAWL_DATE)
+    assert isinstance(b.routes["/lever/v0/postings/plaid"], Route)
+    assert b.lookup("/greenhouse/v1/boards/stripe/jobs", "content=true") is b.routes["/greenhouse/v1/boards/stripe/jobs"]
+    assert set(sample_bundle().boards) == {"greenhouse", "lever", "ashby"}
+
+
+def test_robots_txt_can_answer_404(tmp_path):
+    from jobmarket.replay import Bundle, ReplayServer
+
+    with ReplayServer(Bundle(), robots_txt=None) as srv:
+        assert _get(f"{srv.url}/robots.txt").status_code == 404
+
+
+# -- the all-families bundle ----------------------------------------------------
+
+def test_all_families_bundle_covers_every_family_with_recordings(fixtures_dir):
+    from jobmarket.replay import all_families_bundle
+    from jobmarket.sources import REGISTRY
+
+    lines = (BOARDS / "MANIFEST.tsv").read_text().splitlines()
+    header = lines[0].split("\t")
+    kinds = {dict(zip(header, ln.split("\t"), strict=False))["kind"] for ln in lines[1:]}
+    recorded = {k for k in kinds if k in REGISTRY}
+    if any((BOARDS / "other").glob("himalayas_*.json")):
+        recorded.add("himalayas")  # filed under other/
+    b = all_families_bundle(fixtures_dir, CRAWL_DATE)
+    assert recorded <= set(b.boards), recorded - set(b.boards)
+    assert set(REGISTRY) - set(b.boards) == {"recruitee"}  # the one family with no real recording
+    assert len(b.boards["greenhouse"]) == 390
+    assert b.boards["hn"] == ["whoishiring-2026-05"]
+    assert b.family_options["himalayas"] == {"max_jobs": 20}
+    # every family's routes live under its prefix, so one server per family works
+    for fam in b.boards:
+        sub = b.subset([fam])
+        assert set(sub.boards) == {fam} and sub.routes
+        assert all(k.startswith(f"/{fam}/") for k in sub.routes)
+
+
+def test_default_bundle_is_all_families_with_shared_fixtures(fixtures_dir, monkeypatch, tmp_path):
+    import jobmarket.replay as replay
+
+    monkeypatch.setattr(replay, "SHARED_FIXTURES", fixtures_dir)
+    assert set(replay.default_bundle().boards) >= set(EXPECTED) | {"greenhouse"}
+    monkeypatch.setattr(replay, "SHARED_FIXTURES", tmp_path / "absent")
+    assert set(replay.default_bundle().boards) == {"greenhouse", "lever", "ashby"}  # the shipped sample
+
+
+def test_sources_yaml_limits_options_and_hosts(fixtures_dir):
+    from jobmarket.config import parse_sources
+    from jobmarket.replay import FAST_LIMITS, PRODUCTION_LIMITS, all_families_bundle, sources_yaml
+
+    b = all_families_bundle(fixtures_dir, CRAWL_DATE)
+    fast = yaml.safe_load(sources_yaml(b, "http://127.0.0.1:9"))["sources"]
+    assert fast["remotive"]["rate_per_second"] == FAST_LIMITS["rate_per_second"]
+    assert fast["himalayas"]["options"] == {"replay": True, "max_jobs": 20}
+    assert fast["jsonld"]["options"]["boards"]["rebase-1000"] == {"listing_path": "/jobs/1000.html"}
+    prod_text = sources_yaml(b, "http://127.0.0.1:9", limits="production",
+                             base_urls={"hn": "http://127.0.0.1:10"})
+    prod = parse_sources(yaml.safe_load(prod_text), Path("<test>"))
+    for s in prod.sources:
+        lim = PRODUCTION_LIMITS[s.family]
+        assert (s.rate_per_second, s.burst, s.max_concurrency) == (
+            lim["rate_per_second"], lim["burst"], lim["max_concurrency"])
+        assert s.options["replay"] is True
+    assert prod.get("hn").base_url == "http://127.0.0.1:10/hn"
+    assert prod.get("lever").base_url == "http://127.0.0.1:9/lever"
+    custom = yaml.safe_load(sources_yaml(b, "http://h", limits={"greenhouse": {"rate_per_second": 4}}))["sources"]
+    assert (custom["greenhouse"]["rate_per_second"], custom["greenhouse"]["burst"]) == (4, 2)
+    assert custom["remotive"]["rate_per_second"] == 0.1
+    with pytest.raises(ValueError):
+        sources_yaml(b, "http://h", limits="slow")
+
+
+# -- scrape + parse every family ------------------------------------------------
+
+def test_every_family_scrapes_and_parses_to_the_recorded_counts(fixtures_dir, tmp_path):
+    from jobmarket.config import Settings, load_sources
+    from jobmarket.http import PoliteClient
+    from jobmarket.lake import Lake
+    from jobmarket.replay import ReplayServer, all_families_bundle, sources_yaml
+    from jobmarket.scrape import scrape_source
+    from jobmarket.transform import parse_board_dir
+
+    b = all_families_bundle(fixtures_dir, CRAWL_DATE)
+    gh = sorted(b.boards["greenhouse"])[:: len(b.boards["greenhouse"]) // GREENHOUSE_SUBSET][:GREENHOUSE_SUBSET]
+    b.boards["greenhouse"] = gh
+    crawl = fixtures_dir / "greenhouse-crawl" / f"dt={CRAWL_DATE}"
+    expected = {**EXPECTED, "greenhouse": sum(
+        len(json.loads((crawl / f"{t}.json").read_bytes())["jobs"]) for t in gh)}
+    counts = manifest_counts()
+    assert expected["remoteok"] == counts["remoteok/api_full_2026-05-16.json"]
+    assert expected["remotive"] == counts["remotive/remote_jobs_filtered_18_2026-05.json"]
+    assert expected["himalayas"] == counts["other/himalayas_jobs_api_page1_2026-05.json"]
+    assert expected["lever"] == counts["lever/plaid_postings_first20.json"]
+
+    dt = date.fromisoformat(CRAWL_DATE)
+    settings = Settings(lake=tmp_path / "lake")
+    lake = Lake(settings.lake)
+    got: dict[str, int] = {}
+    with ReplayServer(b) as srv:
+        path = tmp_path / "sources.yaml"
+        path.write_text(sources_yaml(b, srv.url))
+        sources = load_sources(path)
+        with PoliteClient(sources.http.user_agent) as client:
+            for s in sources.sources:
+                summary = scrape_source(s.name, dt, settings=settings, sources=sources, client=client)
+                assert summary["counts"] == {"ok": len(s.boards)}, (s.name, summary["errors"])
+                n = 0
+                for token, d in lake.raw_boards(s.family, dt):
+                    n += len(parse_board_dir(lake, s, token, d, lake.read_manifest(d)))
+                got[s.family] = n
+        # the adapters asked exactly for the recorded queries (no fallbacks hit)
+        asked = {p for _, p in srv.requests}
+        assert "/himalayas/jobs/api?limit=20&offset=0" in asked
+        assert not any(p.startswith("/himalayas/") and "offset=20" in p for p in asked)
+        assert "/arbeitnow/api/job-board-api?page=1" in asked
+        assert sum(p.startswith("/smartrecruiters/v1/companies/WesternDigital/postings/") for p in asked) == 3
+    assert got == expected
