@@ -11,7 +11,7 @@ DATE   ?= 2026-08-22
 
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test test-fast lint lock docs clean help
+.PHONY: setup run test test-fast lint lock docs report bench clean help
 
 help:
 	@echo "make run    # nightly DAG end to end for $(DATE) on SQLite + local lake + replayed boards"
@@ -41,6 +41,9 @@ test: setup
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not airflow and not integration"
+
+report: setup
+	$(BIN)/jobmarket report --pending
 
 lint: setup
 	$(BIN)/ruff check .

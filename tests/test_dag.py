@@ -66,7 +66,7 @@ def test_parse_time_is_side_effect_free(tmp_path):
     )
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["import_errors"] == {}
-    assert report["dag_ids"] == ["job_market_nightly"]
+    assert report["dag_ids"] == ["job_market_nightly", "job_market_report"]
     assert report["network_attempts"] == []
     assert report["lookups"] == []
     assert report["heavy_modules"] == []

@@ -8,9 +8,9 @@ import sys
 from datetime import date
 
 import pyarrow.parquet as pq
-
 from jobmarket.docs import render
 from jobmarket.schema import TABLES
+
 from tests.support import REPO
 
 

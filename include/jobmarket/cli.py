@@ -211,6 +211,27 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from jobmarket.report import build_pending, build_report
+
+    if args.pending:
+        for p in build_pending(_settings(args)):
+            print(p)
+        return 0
+    if not args.date:
+        print("error: report needs --date D or --pending", file=sys.stderr)
+        return 2
+    print(build_report(args.date, _settings(args)))
+    return 0
+
+
+def cmd_views(args) -> int:
+    from jobmarket.report import create_views
+
+    print(create_views(args.lake or _settings(args).lake, args.db))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="jobmarket", description=__doc__.split("\n\n")[0])
     p.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
@@ -240,6 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
     dated("curate", cmd_curate, "posting versions, skills, lifecycle and market_daily for a date")
     dated("run", cmd_run, "all steps for one date")
     dated("summary", cmd_summary, "print what a date's partitions hold")
+    sp = dated("report", cmd_report, "build the HTML market report of a date", date_required=False)
+    sp.add_argument("--pending", action="store_true", help="every date whose report is missing or stale")
+    sp = sub.add_parser("views", help="a DuckDB file of views over the lake, for analysts")
+    sp.add_argument("--lake", help="lake root (default $JOBMARKET_LAKE or ./data)")
+    sp.add_argument("--db", required=True, help="DuckDB file to write, e.g. jobmarket.duckdb")
+    sp.set_defaults(func=cmd_views)
 
     sp = sub.add_parser("rebuild", help="re-derive all tables of a date range from raw (retag, reparse); never scrapes")
     sp.add_argument("--from", dest="start", type=_date, required=True)
@@ -286,10 +313,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:  # noqa: BLE001 - a CLI reports, it does not dump a traceback by default
         from jobmarket.config import ConfigError
+        from jobmarket.report import ReportError
         from jobmarket.transform import PipelineError
         from jobmarket.validate import ValidationFailed
 
-        if isinstance(exc, ConfigError | PipelineError | ValidationFailed):
+        if isinstance(exc, ConfigError | PipelineError | ValidationFailed | ReportError):
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise

@@ -160,6 +160,7 @@ def small_multiples(x: Sequence, panels: dict[str, Sequence[float]]) -> str:
     idx = list(range(len(x)))
     for i, (ax, (name, ys)) in enumerate(zip(axes, panels.items(), strict=True)):
         ax.bar(idx, list(ys), color=_FALLBACK[i % len(_FALLBACK)])
+        ax.set_ylim(0, max(1.0, 1.1 * max(ys, default=0)))
         ax.set_title(name, fontsize=8, loc="left")
         _style(ax)
         ax.grid(axis="y", color="#eeeeee", linewidth=0.8)
