@@ -16,7 +16,7 @@ export GX_ANALYTICS_ENABLED := False
 help:
 	@echo "make run    # nightly DAG end to end for $(DATE) on SQLite + local lake + replayed boards"
 	@echo "make test   # the whole test suite"
-	@echo "make lint | make docs | make lock | make clean"
+	@echo "make bench | make report | make lint | make docs | make lock | make clean"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ test-fast: setup
 
 report: setup
 	$(BIN)/jobmarket report --pending
+
+# Every stage on realistic inputs built from the recordings; prints one table
+# (see docs/performance.md). BENCH_ARGS=--quick for a ~5 minute run.
+bench: setup
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -29,12 +29,11 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=3000)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
+    import patches
     from jobmarket import text
     from jobmarket.normalize import dedup, salary
     from jobmarket.sources import BoardContext, get_adapter
     from jobmarket.transform import normalize_rows
-
-    import patches
 
     boards = synth.night(synth.crawl_jobs(), args.n, seed=5)
     bodies = [(b, json.dumps({"jobs": synth.with_content(b, js), "meta": {"total": len(js)}}))

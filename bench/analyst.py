@@ -62,7 +62,6 @@ def generate(out: Path, rows_from: Path, days: int, open_target: int, seed: int 
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
-
     from jobmarket.schema import POSTING_LIFECYCLE
 
     t0 = time.perf_counter()

@@ -52,7 +52,6 @@ def _dedup_patch() -> None:
     import zlib
 
     from datasketch import MinHash
-
     from jobmarket.normalize import dedup
 
     template = MinHash(num_perm=dedup.NUM_PERM, seed=dedup._SEED, hashfunc=dedup._identity)

@@ -172,7 +172,6 @@ def cmd_floor(args) -> dict:
     import lxml.html
     import pyarrow as pa
     import pyarrow.parquet as pq
-
     from jobmarket.lake import Lake
 
     lake = Lake(args.lake)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from jobmarket.config import DEFAULT_SOURCES_FILE, KNOWN_FAMILIES, ConfigError, load_sources
 from jobmarket.sources import REGISTRY
 
