@@ -11,7 +11,7 @@ DATE   ?= 2026-08-22
 
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test test-fast lint lock docs report bench clean help
+.PHONY: setup run test test-fast lint lock docs report bench bench-quick clean help
 
 help:
 	@echo "make run    # nightly DAG end to end for $(DATE) on SQLite + local lake + replayed boards"
@@ -49,6 +49,9 @@ report: setup
 # (see docs/performance.md). BENCH_ARGS=--quick for a ~5 minute run.
 bench: setup
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-quick: setup
+	$(BIN)/python bench/run.py --quick
 
 lint: setup
 	$(BIN)/ruff check .

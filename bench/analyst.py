@@ -91,7 +91,6 @@ def generate(out: Path, rows_from: Path, days: int, open_target: int, seed: int 
     v1 = pa.array(np.char.add(pid, ":v1"))
     v2 = pa.array(np.char.add(pid, ":v2"))
 
-    sizes = {"observations": 0}
     out_cur = out / "curated"
     days_list = [start + timedelta(days=d) for d in range(days)]
     mid = pc.divide(pc.add(attrs.column("salary_min_reporting"), attrs.column("salary_max_reporting")), 2.0)
@@ -109,7 +108,6 @@ def generate(out: Path, rows_from: Path, days: int, open_target: int, seed: int 
         sk_idx.setdefault(pos.get(p, -1), []).append(j)
     sk_count = np.array([len(sk_idx.get(i, ())) for i in range(nb)])
     obs_rows = 0
-    lifecycle_prev_open = None
     for d, dt in enumerate(days_list):
         open_idx = np.nonzero((first <= d) & (last >= d))[0]
         version = pa.array(np.where(change_day[open_idx] >= 0, change_day[open_idx] <= d, False))
@@ -142,7 +140,6 @@ def generate(out: Path, rows_from: Path, days: int, open_target: int, seed: int 
         closed_idx = np.nonzero(last == d - 2)[0] if d >= 2 else np.array([], dtype=np.int64)
         md = _market_daily(dt, t, is_new, attrs.take(pa.array(closed_idx)), mid.take(pa.array(open_idx)))
         write("market_daily", dt, md)
-        lifecycle_prev_open = open_idx
     # posting_lifecycle as of the last day: every posting seen so far
     seen = np.nonzero(first <= days - 1)[0]
     is_open = last[seen] >= days - 2
@@ -169,7 +166,6 @@ def generate(out: Path, rows_from: Path, days: int, open_target: int, seed: int 
     })
     write("posting_lifecycle", days_list[-1], lc.select(POSTING_LIFECYCLE.column_names)
           .cast(POSTING_LIFECYCLE.arrow_schema()))
-    _ = lifecycle_prev_open
     return {"days": days, "postings": int(n), "observation_rows": obs_rows,
             "avg_open": obs_rows / days, "seconds": time.perf_counter() - t0}
 

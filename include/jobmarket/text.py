@@ -14,7 +14,7 @@ _BLANKS = re.compile(r"\n\s*\n+")
 
 
 def _squeeze(text: str) -> str:
-    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    lines = (line.strip() for line in _SPACES.sub(" ", text).split("\n"))  # _SPACES never spans a newline
     return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 

@@ -28,6 +28,7 @@ component (deterministic for the same input, whatever the row order).
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections import defaultdict
@@ -48,6 +49,13 @@ def _identity(value: int) -> int:
     return value
 
 
+@functools.cache
+def _template():
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=_identity)
+
+
 def _signature(text: str):
     from datasketch import MinHash
 
@@ -56,7 +64,8 @@ def _signature(text: str):
         grams = {" ".join(words[i: i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
     else:
         grams = set(words)
-    m = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=_identity)
+    t = _template()  # the permutations are the same for every signature: draw them once
+    m = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=_identity, permutations=t.permutations, scheme=t.scheme)
     m.update_batch([zlib.crc32(g.encode("utf-8")) for g in grams])
     return m
 
