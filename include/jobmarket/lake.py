@@ -5,7 +5,9 @@ Layout under the lake root (``$JOBMARKET_LAKE``, default ``data/``)::
     raw/source=<family>/board=<board>/dt=<date>/   immutable landed responses (+ _manifest.json)
     work/<step>/dt=<date>/                          hand-offs between tasks (re-derivable)
     curated/<table>/dt=<date>/part-0.parquet        what analysts read
-    gx/                                             Great Expectations project + Data Docs
+    gx_project/                                     Great Expectations project + Data Docs
+    reports/                                        HTML market reports (job_market_report)
+    cache/tags/                                     tag results by content hash, per tagger version
 
 * Raw is immutable: a board's raw folder is assembled in ``_staging`` and
   renamed into place once complete; an existing complete folder is never

@@ -27,7 +27,9 @@ from jobmarket.sources.base import (
     FetchPlan,
     ParseError,
     clean,
+    feed_params,
     load_json,
+    positive_option,
     posting,
     require,
     to_utc,
@@ -51,18 +53,10 @@ def _description(value: Any) -> str | None:
     return html_to_text(text)
 
 
-def feed_params(source, board) -> dict[str, Any] | None:
-    feeds = source.options.get("feeds") or {}
-    if board.token in feeds:
-        return dict(feeds[board.token] or {})
-    return {} if board.token == "all" else None
 
 
 def _max_pages(source) -> int | None:
-    value = source.options.get("max_pages", DEFAULT_MAX_PAGES)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return None
-    return value
+    return positive_option(source, "max_pages", DEFAULT_MAX_PAGES)
 
 
 def _next_page(next_link: Any) -> int | None:

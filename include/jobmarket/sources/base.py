@@ -203,3 +203,25 @@ def pay_period(value: Any) -> str | None:
         return None
     key = text.lower().replace("_", "-")
     return _PERIODS.get(key) or _PERIODS.get(key.replace("-", ""))
+
+
+def feed_params(source: SourceConfig, board: BoardConfig, other: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Query parameters of an aggregator feed named by the board token.
+
+    ``all`` is the whole feed; other tokens must be declared in
+    ``options.feeds`` (None, i.e. an unknown feed, otherwise), unless the
+    family maps them itself through ``other``.
+    """
+    feeds = source.options.get("feeds") or {}
+    if board.token in feeds:
+        return dict(feeds[board.token] or {})
+    return {} if board.token == "all" else other
+
+
+def positive_option(source: SourceConfig, key: str, default: int) -> int | None:
+    """A positive integer option of the source (None when misconfigured: the
+    caller fails the board with a clear error rather than guessing)."""
+    value = source.options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return None
+    return value

@@ -29,7 +29,9 @@ from jobmarket.sources.base import (
     FetchPlan,
     ParseError,
     clean,
+    feed_params,
     load_json,
+    positive_option,
     posting,
     require,
     to_utc,
@@ -41,18 +43,6 @@ DEFAULT_MAX_JOBS = 200
 DEFAULT_MAX_PAGES = 50
 
 
-def feed_params(source, board) -> dict[str, Any] | None:
-    feeds = source.options.get("feeds") or {}
-    if board.token in feeds:
-        return dict(feeds[board.token] or {})
-    return {} if board.token == "all" else None
-
-
-def _positive(source, key: str, default: int) -> int | None:
-    value = source.options.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return None
-    return value
 
 
 def _number(value: Any) -> float | None:
@@ -70,8 +60,8 @@ class HimalayasAdapter(Adapter):
     def fetch(self, client, source, board, conditional=None) -> list[FetchPlan]:
         from jobmarket.http import FetchResult
 
-        max_jobs = _positive(source, "max_jobs", DEFAULT_MAX_JOBS)
-        max_pages = _positive(source, "max_pages", DEFAULT_MAX_PAGES)
+        max_jobs = positive_option(source, "max_jobs", DEFAULT_MAX_JOBS)
+        max_pages = positive_option(source, "max_pages", DEFAULT_MAX_PAGES)
         error = None
         if feed_params(source, board) is None:
             error = f"unknown feed {board.token!r}: use 'all' or declare it in options.feeds"

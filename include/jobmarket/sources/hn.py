@@ -34,6 +34,7 @@ from jobmarket.sources.base import (
     ParseError,
     clean,
     load_json,
+    positive_option,
     posting,
     require,
     to_utc,
@@ -81,11 +82,9 @@ _APPLY_HINT = re.compile(r"apply|career|jobs?\b|/job|greenhouse|lever\.co|ashbyh
 _SPLIT_ROLES = re.compile(r"\s+\+\s+|\s*,\s*(?:and\s+|&\s+)?|\s+&\s+|\s+and\s+|\s*;\s*")
 
 
+
 def _max_pages(source) -> int | None:
-    value = source.options.get("max_pages", DEFAULT_MAX_PAGES)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return None
-    return value
+    return positive_option(source, "max_pages", DEFAULT_MAX_PAGES)
 
 
 def pick_thread(hits: list[dict[str, Any]], year: int | None = None, month: int | None = None) -> dict | None:

@@ -27,19 +27,13 @@ from jobmarket.sources.base import (
     FetchPlan,
     ParseError,
     clean,
+    feed_params,
     load_json,
     posting,
     require,
     to_utc,
 )
 from jobmarket.text import html_to_text
-
-
-def feed_params(source, board) -> dict[str, Any] | None:
-    feeds = source.options.get("feeds") or {}
-    if board.token in feeds:
-        return dict(feeds[board.token] or {})
-    return {} if board.token == "all" else None
 
 
 class RemoteOkAdapter(Adapter):

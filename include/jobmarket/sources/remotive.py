@@ -32,6 +32,9 @@ from jobmarket.sources.base import (
     require,
     to_utc,
 )
+from jobmarket.sources.base import (
+    feed_params as _feed_params,
+)
 from jobmarket.text import html_to_text
 
 _TYPES = {
@@ -45,10 +48,8 @@ _TYPES = {
 
 
 def feed_params(source, board) -> dict[str, Any]:
-    feeds = source.options.get("feeds") or {}
-    if board.token in feeds:
-        return dict(feeds[board.token] or {})
-    return {} if board.token == "all" else {"category": board.token}
+    # Any token other than a declared feed is a Remotive category slug.
+    return _feed_params(source, board, other={"category": board.token})
 
 
 class RemotiveAdapter(Adapter):

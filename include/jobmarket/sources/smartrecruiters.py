@@ -28,6 +28,7 @@ from jobmarket.sources.base import (
     clean,
     load_json,
     pay_period,
+    positive_option,
     posting,
     require,
     to_utc,
@@ -40,11 +41,9 @@ PUBLIC_URL = "https://jobs.smartrecruiters.com"
 _SECTIONS = ("companyDescription", "jobDescription", "qualifications", "additionalInformation")
 
 
+
 def _max_pages(source) -> int | None:
-    value = source.options.get("max_pages", DEFAULT_MAX_PAGES)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return None
-    return value
+    return positive_option(source, "max_pages", DEFAULT_MAX_PAGES)
 
 
 def _page_size(source) -> int:

@@ -26,6 +26,7 @@ from jobmarket.sources.base import (
     ParseError,
     clean,
     load_json,
+    positive_option,
     posting,
     require,
     to_utc,
@@ -44,11 +45,9 @@ _TYPES = {
 }
 
 
+
 def _max_pages(source) -> int | None:
-    value = source.options.get("max_pages", DEFAULT_MAX_PAGES)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return None
-    return value
+    return positive_option(source, "max_pages", DEFAULT_MAX_PAGES)
 
 
 class WorkableAdapter(Adapter):
