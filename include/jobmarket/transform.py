@@ -72,14 +72,101 @@ def parse_board_dir(lake: Lake, source, board: str, d, manifest: dict) -> list[d
     return rows
 
 
-def normalize_rows(rows: list[dict[str, Any]], dt: date, run_id: str) -> list[dict[str, Any]]:
-    """Add the normalized columns (company key, places, pay, duplicate cluster)."""
+# What normalize_posting reads: a posting whose values here are unchanged gets
+# the cached result (the rate date is part of the key: pay is converted at it).
+_NORMALIZE_INPUTS = (
+    "source", "board", "company", "title", "location", "remote", "workplace_type", "salary_min",
+    "salary_max", "salary_currency", "salary_period", "salary_text", "description",
+)
+
+
+class NormalizeCache:
+    """Normalized columns by hash of their inputs, per normalization version.
+
+    Normalizing (pay parsed from text, places, company key) is a pure function
+    of a posting's fields and its rate date, so a night only normalizes the
+    postings whose content changed. The version hashes the normalizer's code
+    and the company alias table: editing either starts an empty cache.
+    """
+
+    def __init__(self, lake: Lake | None):
+        import hashlib
+
+        from jobmarket.config import PACKAGE_DIR, REPO_DIR
+
+        h = hashlib.sha1()
+        for f in sorted((PACKAGE_DIR / "normalize").glob("*.py")):
+            h.update(f.read_bytes())
+        aliases = REPO_DIR / "include" / "config" / "company_aliases.yaml"
+        if aliases.is_file():
+            h.update(aliases.read_bytes())
+        self.version = h.hexdigest()[:12]
+        self.dir = lake.root / "cache" / "normalize" / f"v={self.version}" if lake else None
+        self.entries: dict[str, str] = {}
+        self.new: dict[str, str] = {}
+        if self.dir is not None and self.dir.is_dir():
+            import pyarrow.parquet as pq
+
+            for f in sorted(self.dir.glob("*.parquet")):
+                t = pq.read_table(f)
+                self.entries.update(zip(t.column("key").to_pylist(), t.column("value").to_pylist(), strict=True))
+
+    @staticmethod
+    def key(row: dict[str, Any]) -> str:
+        import hashlib
+
+        from jobmarket.normalize.columns import rate_date
+
+        values = [row.get(k) for k in _NORMALIZE_INPUTS] + [rate_date(row)]
+        return hashlib.sha1(json.dumps(values, default=str, ensure_ascii=False).encode()).hexdigest()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        raw = self.entries.get(key) or self.new.get(key)
+        if raw is None:
+            return None
+        value = json.loads(raw)
+        if value.get("salary_fx_date"):
+            value["salary_fx_date"] = date.fromisoformat(value["salary_fx_date"])
+        return value
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        self.new[key] = json.dumps(value, default=str, ensure_ascii=False)
+
+    def save(self) -> None:
+        import uuid
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self.dir is None or not self.new:
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        table = pa.table({"key": list(self.new), "value": list(self.new.values())})
+        tmp = self.dir / f".part-{uuid.uuid4().hex}.tmp"
+        pq.write_table(table, tmp, compression="zstd")
+        tmp.rename(self.dir / f"part-{uuid.uuid4().hex}.parquet")
+        self.entries.update(self.new)
+        self.new = {}
+
+
+def normalize_rows(
+    rows: list[dict[str, Any]], dt: date, run_id: str, lake: Lake | None = None
+) -> list[dict[str, Any]]:
+    """Add the normalized columns (company key, places, pay, duplicate cluster).
+
+    With a lake, unchanged postings reuse their cached normalization.
+    """
     from jobmarket.normalize import assign_dup_clusters, normalize_posting
 
+    cache = NormalizeCache(lake)
     for r in rows:
         r["scraped_date"] = dt
         r["run_id"] = run_id
-        norm = normalize_posting(r)
+        key = cache.key(r)
+        norm = cache.get(key)
+        if norm is None:
+            norm = normalize_posting(r)
+            cache.put(key, norm)
         if r.get("salary_min") is not None or r.get("salary_max") is not None:
             # The source's structured pay stays as the source gave it, so the
             # validation suite sees (and quarantines) swapped bounds, bad
@@ -87,6 +174,7 @@ def normalize_rows(rows: list[dict[str, Any]], dt: date, run_id: str) -> list[di
             for key in ("salary_min", "salary_max", "salary_currency", "salary_period"):
                 norm.pop(key)
         r.update(norm)
+    cache.save()
     for r, cluster in zip(rows, assign_dup_clusters(rows), strict=True):
         r["dup_cluster_id"] = cluster
     return rows
@@ -133,7 +221,7 @@ def parse_date(
                         row["status"] = "empty"
                     rows.extend(board_rows)
             health.append(row)
-    rows = normalize_rows(rows, dt, run_id)
+    rows = normalize_rows(rows, dt, run_id, lake)
     table = pa.Table.from_pylist(rows, schema=NORMALIZED.arrow_schema())
     lake.write_partition(f"work/{NORMALIZED_STEP}", dt, table)
     lake.write_partition(f"work/{HEALTH_STEP}", dt, pa.Table.from_pylist(health, schema=SOURCE_HEALTH.arrow_schema()))
