@@ -6,10 +6,10 @@ import copy
 from datetime import date
 
 import pytest
-
 from jobmarket.lake import Lake
 from jobmarket.sources import BoardContext, get_adapter
 from jobmarket.transform import NormalizeCache, normalize_rows
+
 from tests.support import BOARDS
 
 
