@@ -248,20 +248,24 @@ def parse_sources(data: Any, path: Path) -> SourcesFile:
     return SourcesFile(path=path, http=http, sources=tuple(sources))
 
 
-def load_sources(path: str | os.PathLike[str] | None = None) -> SourcesFile:
-    """Load and validate the sources file (``$JOBMARKET_SOURCES`` or the default)."""
+def read_yaml(path: Path, what: str, error: type[ConfigError] = ConfigError) -> Any:
+    """A config file's YAML, or ``error`` naming the file and what went wrong."""
     import yaml
 
-    p = Path(path or os.environ.get("JOBMARKET_SOURCES") or DEFAULT_SOURCES_FILE)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"{p}: cannot read sources file: {exc}") from exc
+        raise error(f"{path}: cannot read {what}: {exc}") from exc
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML: {exc}") from exc
-    return parse_sources(data, p)
+        raise error(f"{path}: not valid YAML: {exc}") from exc
+
+
+def load_sources(path: str | os.PathLike[str] | None = None) -> SourcesFile:
+    """Load and validate the sources file (``$JOBMARKET_SOURCES`` or the default)."""
+    p = Path(path or os.environ.get("JOBMARKET_SOURCES") or DEFAULT_SOURCES_FILE)
+    return parse_sources(read_yaml(p, "sources file"), p)
 
 
 @dataclass(frozen=True)

@@ -64,14 +64,29 @@ def observation_dates(lake: Lake) -> list[date]:
     return _dates_with(lake.table_dir(OBSERVATIONS.path))
 
 
-def ensure_observations(
-    upto: date, *, settings: Settings, sources: SourcesFile | None = None, run_id: str = "cli"
-) -> list[date]:
-    """Derive observations for every date <= ``upto`` that has raw but none yet."""
+def derive_observations(
+    dt: date, *, settings: Settings, sources: SourcesFile | None = None, run_id: str = "cli"
+) -> dict[str, Any]:
+    """Everything of ``dt`` that depends on its raw alone: parse, validate,
+    tag, validate the tags, publish. The one sequence the CLI, the rebuild
+    command and ``ensure_observations`` share (the DAG runs the same steps as tasks)."""
     from jobmarket.quality.curated import validate_tagged_date
     from jobmarket.transform import parse_date, publish_date, tag_date
     from jobmarket.validate import validate_date
 
+    return {
+        "parse": parse_date(dt, settings=settings, sources=sources, run_id=run_id),
+        "validate": validate_date(dt, settings=settings, run_id=run_id),
+        "tag": tag_date(dt, settings=settings),
+        "validate_tagged": validate_tagged_date(dt, settings=settings, run_id=run_id),
+        "publish": publish_date(dt, settings=settings),
+    }
+
+
+def ensure_observations(
+    upto: date, *, settings: Settings, sources: SourcesFile | None = None, run_id: str = "cli"
+) -> list[date]:
+    """Derive observations for every date <= ``upto`` that has raw but none yet."""
     lake = Lake(settings.lake)
     have = set(observation_dates(lake))
     built = []
@@ -79,11 +94,7 @@ def ensure_observations(
         if d > upto or d in have:
             continue
         log.warning("observations for %s are missing: deriving them from raw", d)
-        parse_date(d, settings=settings, sources=sources, run_id=run_id)
-        validate_date(d, settings=settings, run_id=run_id)
-        tag_date(d, settings=settings)
-        validate_tagged_date(d, settings=settings, run_id=run_id)
-        publish_date(d, settings=settings)
+        derive_observations(d, settings=settings, sources=sources, run_id=run_id)
         built.append(d)
     return built
 

@@ -10,12 +10,9 @@ from datetime import date
 from typing import Any
 
 from jobmarket.config import Settings, SourcesFile, load_sources
-from jobmarket.curate import curate_date
-from jobmarket.quality.curated import validate_tagged_date
+from jobmarket.curate import curate_date, derive_observations
 from jobmarket.quality.enforce import QualityGateFailed, enforce_gates
 from jobmarket.scrape import SourceFailed, scrape_source
-from jobmarket.transform import parse_date, publish_date, tag_date
-from jobmarket.validate import validate_date
 
 
 def run_date(
@@ -35,11 +32,7 @@ def run_date(
             # Like the DAG: the other sources still publish; the failure is
             # recorded in source_health and reported.
             out["failed_sources"].append(str(exc))
-    out["parse"] = parse_date(dt, settings=settings, sources=sources, run_id=run_id)
-    out["validate"] = validate_date(dt, settings=settings, run_id=run_id)
-    out["tag"] = tag_date(dt, settings=settings)
-    out["validate_tagged"] = validate_tagged_date(dt, settings=settings, run_id=run_id)
-    out["publish"] = publish_date(dt, settings=settings)
+    out.update(derive_observations(dt, settings=settings, sources=sources, run_id=run_id))
     out["curate"] = curate_date(dt, settings=settings, sources=sources, run_id=run_id)
     try:
         out["quality"] = enforce_gates(dt, settings=settings)
@@ -61,19 +54,16 @@ def rebuild_dates(
     cache is per version, so every posting is tagged again) or renormalized
     after a parser fix.
     """
-    from jobmarket.transform import parse_date, publish_date, tag_date
-    from jobmarket.validate import validate_date
-
     settings = settings or Settings.from_env()
     sources = sources or load_sources()
     out = []
     for dt in sorted(dates):
-        parse_date(dt, settings=settings, sources=sources, run_id=run_id)
-        validate_date(dt, settings=settings, run_id=run_id)
-        tag = tag_date(dt, settings=settings)
-        validate_tagged_date(dt, settings=settings, run_id=run_id)
-        pub = publish_date(dt, settings=settings)
+        steps = derive_observations(dt, settings=settings, sources=sources, run_id=run_id)
         cur = curate_date(dt, settings=settings, sources=sources, run_id=run_id)
-        out.append({"dt": str(dt), "newly_tagged": tag["newly_tagged"], "published": pub["published"], **{
-            k: cur[k] for k in ("open", "new", "closed")}})
+        out.append({
+            "dt": str(dt),
+            "newly_tagged": steps["tag"]["newly_tagged"],
+            "published": steps["publish"]["published"],
+            **{k: cur[k] for k in ("open", "new", "closed")},
+        })
     return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jobmarket.config import REPO_DIR, ConfigError
+from jobmarket.config import REPO_DIR, ConfigError, read_yaml
 
 DEFAULT_QUALITY_FILE = REPO_DIR / "include" / "config" / "quality.yaml"
 SEVERITIES = ("warn", "fail")
@@ -186,15 +186,5 @@ def parse_quality(data: Any, path: Path) -> QualityConfig:
 
 def load_quality(path: str | os.PathLike[str] | None = None) -> QualityConfig:
     """Load and validate the quality file (``$JOBMARKET_QUALITY`` or the default)."""
-    import yaml
-
     p = Path(path or os.environ.get("JOBMARKET_QUALITY") or DEFAULT_QUALITY_FILE)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise QualityConfigError(f"{p}: cannot read quality file: {exc}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise QualityConfigError(f"{p}: not valid YAML: {exc}") from exc
-    return parse_quality(data, p)
+    return parse_quality(read_yaml(p, "quality file", QualityConfigError), p)
