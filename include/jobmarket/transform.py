@@ -52,24 +52,56 @@ def _health_row(dt: date, source, board: str, manifest: dict | None, run_id: str
     }
 
 
+def _board_files(source, board: str, manifest: dict):
+    """(file entry, context) of every landed response of a board that carries postings."""
+    adapter = get_adapter(source.family)
+    for f in manifest.get("files", []):
+        if f["name"] not in manifest.get("landed", []) or not adapter.parse_kind(f.get("kind", "list")):
+            continue
+        yield f, BoardContext(
+            family=source.family,
+            board=board,
+            company=manifest.get("company"),
+            url=f.get("final_url") or f.get("url"),
+            fetched_at=to_utc(f.get("fetched_at")),
+        )
+
+
 def parse_board_dir(lake: Lake, source, board: str, d, manifest: dict) -> list[dict[str, Any]]:
     """All postings of one landed board. Raises ParseError if any response is bad:
     a board is published whole or not at all."""
     adapter = get_adapter(source.family)
-    company = manifest.get("company")
     rows: list[dict[str, Any]] = []
-    for f in manifest.get("files", []):
-        if f["name"] not in manifest.get("landed", []) or not adapter.parse_kind(f.get("kind", "list")):
-            continue
-        ctx = BoardContext(
-            family=source.family,
-            board=board,
-            company=company,
-            url=f.get("final_url") or f.get("url"),
-            fetched_at=to_utc(f.get("fetched_at")),
-        )
+    for f, ctx in _board_files(source, board, manifest):
         rows.extend(adapter.parse(lake.read_raw(d, f["name"]), ctx))
     return rows
+
+
+def parse_board_units(lake: Lake, source, board: str, d, manifest: dict, reuse=None):
+    """The postings of one landed board as units: ``(key, ctx, rows)`` where
+    ``rows`` is either the parsed records of the unit or, when ``reuse`` has
+    the unit's key, the list of row numbers to take from the earlier parse.
+
+    A unit is one posting object of a response, or a whole response for
+    families parsed a response at a time. Raises ParseError if any response
+    is bad: a board is published whole or not at all.
+    """
+    from jobmarket.reuse import object_key, response_key
+
+    adapter = get_adapter(source.family)
+    out = []
+    for f, ctx in _board_files(source, board, manifest):
+        body = lake.read_raw(d, f["name"])
+        if adapter.splits:
+            for obj in adapter.split(body, ctx):
+                key = object_key(ctx.family, board, ctx.company, obj)
+                hit = reuse.lookup(key) if reuse is not None else None
+                out.append((key, ctx, hit if hit is not None else [adapter._one(obj, ctx)]))
+        else:
+            key = response_key(ctx.family, board, ctx.company, f.get("kind", "list"), ctx.url, body)
+            hit = reuse.lookup(key) if reuse is not None else None
+            out.append((key, ctx, hit if hit is not None else adapter.parse(body, ctx)))
+    return out
 
 
 # What normalize_posting reads: a posting whose values here are unchanged gets
@@ -156,9 +188,20 @@ def normalize_rows(
 
     With a lake, unchanged postings reuse their cached normalization.
     """
-    from jobmarket.normalize import assign_dup_clusters, normalize_posting
+    from jobmarket.normalize import assign_dup_clusters
 
     cache = NormalizeCache(lake)
+    normalize_new(rows, dt, run_id, cache)
+    cache.save()
+    for r, cluster in zip(rows, assign_dup_clusters(rows), strict=True):
+        r["dup_cluster_id"] = cluster
+    return rows
+
+
+def normalize_new(rows: list[dict[str, Any]], dt: date, run_id: str, cache: NormalizeCache) -> None:
+    """Add the normalized columns except ``dup_cluster_id`` to ``rows``, in place."""
+    from jobmarket.normalize import normalize_posting
+
     for r in rows:
         r["scraped_date"] = dt
         r["run_id"] = run_id
@@ -174,10 +217,117 @@ def normalize_rows(
             for key in ("salary_min", "salary_max", "salary_currency", "salary_period"):
                 norm.pop(key)
         r.update(norm)
-    cache.save()
-    for r, cluster in zip(rows, assign_dup_clusters(rows), strict=True):
-        r["dup_cluster_id"] = cluster
-    return rows
+
+
+_BATCH_ROWS = 5_000  # new rows are moved into Arrow in batches: bounded Python memory
+
+
+class _ParseOutput:
+    """The rows of one date in output order: taken from an earlier parse
+    (``Reuse``) or parsed now, with the key of the unit each came from."""
+
+    def __init__(self, dt: date, run_id: str, cache: NormalizeCache):
+        self.dt, self.run_id, self.cache = dt, run_id, cache
+        self.order: list[int] = []  # >= 0: row of the earlier parse; < 0: -(n + 1) for new row n
+        self.fetched_at: list[Any] = []
+        self.unit_key: list[str] = []
+        self.unit_row: list[int] = []
+        self.reusable: list[bool] = []
+        self.batches: list = []
+        self.pending: list[dict[str, Any]] = []
+        self.new_rows = 0
+        self.reused_rows = 0
+
+    def add_board(self, units) -> int:
+        n = 0
+        for key, ctx, rows in units:
+            if rows and isinstance(rows[0], int):
+                for r, j in enumerate(rows):
+                    self.order.append(j)
+                    self._key(key, r, True, ctx)
+                self.reused_rows += len(rows)
+            else:
+                normalize_new(rows, self.dt, self.run_id, self.cache)
+                # Pay converted at the scrape date's rate depends on the date, not the object.
+                ok = not any(r.get("posted_at") is None and r.get("salary_fx_date") is not None for r in rows)
+                for r, row in enumerate(rows):
+                    self.order.append(-(self.new_rows + 1))
+                    self.new_rows += 1
+                    self.pending.append(row)
+                    self._key(key, r, ok, ctx)
+                if len(self.pending) >= _BATCH_ROWS:
+                    self._flush()
+            n += len(rows)
+        return n
+
+    def _key(self, key: str, r: int, ok: bool, ctx) -> None:
+        self.unit_key.append(key)
+        self.unit_row.append(r)
+        self.reusable.append(ok)
+        self.fetched_at.append(ctx.fetched_at)
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if self.pending:
+            self.batches.append(pa.RecordBatch.from_pylist(self.pending, schema=NORMALIZED.arrow_schema()))
+            self.pending = []
+
+    def table(self, reuse):
+        """Every row of the date, in output order, with the date's own columns set."""
+        import pyarrow as pa
+
+        self._flush()
+        schema = NORMALIZED.arrow_schema()
+        new = pa.Table.from_batches(self.batches, schema=schema)
+        self.batches = []
+        if self.reused_rows:
+            old = [j for j in self.order if j >= 0]
+            taken = reuse.table().take(pa.array(old, type=pa.int64())).cast(schema)
+            table = pa.concat_tables([taken, new])
+            perm, i_old, i_new = [], 0, len(old)
+            for j in self.order:
+                if j >= 0:
+                    perm.append(i_old)
+                    i_old += 1
+                else:
+                    perm.append(i_new - j - 1)
+            table = table.take(pa.array(perm, type=pa.int64()))
+        else:
+            table = new
+        n = table.num_rows
+        for name, values in (
+            ("scraped_date", [self.dt] * n),
+            ("run_id", [self.run_id] * n),
+            ("fetched_at", self.fetched_at),
+        ):
+            i = schema.get_field_index(name)
+            table = table.set_column(i, schema.field(i), pa.array(values, type=schema.field(i).type))
+        return table
+
+
+def _dup_clusters(table, out: _ParseOutput, reuse):
+    """``dup_cluster_id`` for every row and the MinHash signature per row
+    (carried over from the earlier parse for reused rows)."""
+    import pyarrow.compute as pc
+
+    from jobmarket.normalize import assign_dup_clusters
+
+    cols = ["posting_id", "source", "board", "company", "title", "location", "remote", "workplace_type",
+            "company_key", "title_norm"]
+    rows = table.select(cols).to_pylist()
+    desc = table.column("description")
+    has_text = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(desc)), 0), False).to_pylist()
+    for r, t in zip(rows, has_text, strict=True):
+        r["has_text"] = t
+    signatures: dict[int, bytes] = {}
+    if reuse is not None and reuse.minhash:
+        for i, j in enumerate(out.order):
+            if j >= 0 and reuse.minhash[j] is not None:
+                signatures[i] = reuse.minhash[j]
+    clusters = assign_dup_clusters(rows, signatures=signatures,
+                                   texts=lambda idx: desc.take(idx).to_pylist())
+    return clusters, [signatures.get(i) for i in range(len(rows))]
 
 
 def parse_date(
@@ -186,14 +336,22 @@ def parse_date(
     settings: Settings | None = None,
     sources: SourcesFile | None = None,
     run_id: str = "cli",
+    reuse: bool = True,
 ) -> dict[str, Any]:
-    """Parse every configured board's raw for ``dt`` into the normalized table."""
+    """Parse every configured board's raw for ``dt`` into the normalized table.
+
+    Objects unchanged since the latest earlier parse are taken from it
+    (``jobmarket.reuse``); ``reuse=False`` parses everything.
+    """
     import pyarrow as pa
+
+    from jobmarket.reuse import KEYS_STEP, Reuse, keys_schema
 
     settings = settings or Settings.from_env()
     sources = sources or load_sources()
     lake = Lake(settings.lake)
-    rows: list[dict[str, Any]] = []
+    earlier = Reuse(lake, dt) if reuse else None
+    out = _ParseOutput(dt, run_id, NormalizeCache(lake))
     health: list[dict[str, Any]] = []
     for source in sources.sources:
         landed = dict(lake.raw_boards(source.family, dt))
@@ -211,23 +369,43 @@ def parse_date(
             row = _health_row(dt, source, board.token, manifest, run_id)
             if row["status"] in ("ok", "not_modified"):
                 try:
-                    board_rows = parse_board_dir(lake, source, board.token, d, manifest)
+                    units = parse_board_units(lake, source, board.token, d, manifest, earlier)
                 except ParseError as exc:
                     row["status"], row["error"] = "failed", f"parse: {exc}"[:2000]
                     log.error("%s/%s: %s", source.name, board.token, exc)
                 else:
-                    row["postings_found"] = len(board_rows)
-                    if not board_rows and row["status"] == "ok":
+                    row["postings_found"] = out.add_board(units)
+                    if not row["postings_found"] and row["status"] == "ok":
                         row["status"] = "empty"
-                    rows.extend(board_rows)
             health.append(row)
-    rows = normalize_rows(rows, dt, run_id, lake)
-    table = pa.Table.from_pylist(rows, schema=NORMALIZED.arrow_schema())
+    out.cache.save()
+    table = out.table(earlier)
+    clusters, minhash = _dup_clusters(table, out, earlier)
+    i = table.schema.get_field_index("dup_cluster_id")
+    table = table.set_column(i, table.schema.field(i), pa.array(clusters, type=pa.string()))
+    keys = pa.table({
+        "posting_id": table.column("posting_id"),
+        "unit_key": out.unit_key,
+        "unit_row": pa.array(out.unit_row, type=pa.int32()),
+        "reusable": out.reusable,
+        "minhash": pa.array(minhash, type=pa.binary()),
+    }, schema=keys_schema())
+    # Keys first: a keys partition without its rows is never used (row counts
+    # must match), and rows without keys are simply not reused.
+    lake.write_partition(f"work/{KEYS_STEP}", dt, keys)
     lake.write_partition(f"work/{NORMALIZED_STEP}", dt, table)
     lake.write_partition(f"work/{HEALTH_STEP}", dt, pa.Table.from_pylist(health, schema=SOURCE_HEALTH.arrow_schema()))
     statuses = Counter(h["status"] for h in health)
-    per_source = Counter(r["source"] for r in rows)
-    return {"dt": str(dt), "postings": len(rows), "per_source": dict(per_source), "board_status": dict(statuses)}
+    per_source = Counter(table.column("source").to_pylist())
+    return {
+        "dt": str(dt),
+        "postings": table.num_rows,
+        "reused": out.reused_rows,
+        "parsed": out.new_rows,
+        "reused_from": str(earlier.source_dt) if earlier is not None and earlier.source_dt else None,
+        "per_source": dict(per_source),
+        "board_status": dict(statuses),
+    }
 
 
 def _read(lake: Lake, step: str, dt: date):

@@ -32,7 +32,7 @@ import functools
 import re
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from jobmarket.normalize._text import fold
@@ -41,6 +41,7 @@ THRESHOLD = 0.8
 NUM_PERM = 64
 SHINGLE = 3
 LSH_MIN_GROUP = 64
+_TEXT_BATCH = 10_000
 _SEED = 1
 _WORD = re.compile(r"\w+")
 
@@ -113,13 +114,44 @@ def _field(row: Mapping[str, Any], key: str, compute) -> Any:
     return compute(row) if value is None else value
 
 
-def assign_dup_clusters(rows: Iterable[Mapping[str, Any]], threshold: float = THRESHOLD) -> list[str]:
+def signature_bytes(sig) -> bytes:
+    """A signature as bytes (64 uint64), to keep it with the parsed rows."""
+    import numpy as np
+
+    return np.asarray(sig.hashvalues, dtype=np.uint64).tobytes()
+
+
+def signature_from_bytes(data: bytes):
+    import numpy as np
+    from datasketch import LeanMinHash
+
+    return LeanMinHash(seed=_SEED, hashvalues=np.frombuffer(data, dtype=np.uint64), scheme=_template().scheme)
+
+
+def _has_text(row: Mapping[str, Any]) -> bool:
+    if "has_text" in row:
+        return bool(row["has_text"])
+    return bool((row.get("description") or "").strip())
+
+
+def assign_dup_clusters(
+    rows: Iterable[Mapping[str, Any]],
+    threshold: float = THRESHOLD,
+    *,
+    signatures: dict[int, bytes] | None = None,
+    texts: Callable[[list[int]], list[str | None]] | None = None,
+) -> list[str]:
     """One ``dup_cluster_id`` per row, in order (see the module doc).
 
     Each row needs ``posting_id``, ``source``, ``board``, ``company``,
     ``title``, ``location`` and ``description`` (the normalized posting);
     ``company_key`` and ``title_norm`` are used when present instead of being
     recomputed. A pandas DataFrame can be passed as ``df.to_dict("records")``.
+
+    The parse step passes rows without descriptions (``has_text`` instead),
+    ``texts(indices)`` to fetch the few descriptions that need a signature,
+    and ``signatures`` (row -> :func:`signature_bytes`) carried over from the
+    night before; signatures computed here are added to that dict.
     """
     from jobmarket.normalize.company import company_key
     from jobmarket.normalize.title import normalize_title
@@ -135,11 +167,12 @@ def assign_dup_clusters(rows: Iterable[Mapping[str, Any]], threshold: float = TH
             groups[(ckey, tkey)].append(i)
 
     uf = _UnionFind(n)
+    compare: list[tuple[list[int], dict[int, frozenset]]] = []
     for members in groups.values():
         if len(members) < 2:
             continue
         places = {i: _places(rows[i]) for i in members}
-        with_text = [i for i in members if (rows[i].get("description") or "").strip()]
+        with_text = [i for i in members if _has_text(rows[i])]
         has_text = set(with_text)
         without = [i for i in members if i not in has_text]
         # No description: exact company + title + same location set.
@@ -152,9 +185,27 @@ def assign_dup_clusters(rows: Iterable[Mapping[str, Any]], threshold: float = TH
         for same in by_place.values():
             for j in same[1:]:
                 uf.union(same[0], j)
-        if len(with_text) < 2:
-            continue
-        sigs = {i: _signature(rows[i]["description"]) for i in with_text}
+        if len(with_text) >= 2:
+            compare.append((with_text, places))
+
+    # Signatures of every row that needs one, its text fetched in a few large
+    # batches (the parse step reads them from an Arrow column).
+    sigs: dict[int, Any] = {}
+    todo = []
+    for with_text, _ in compare:
+        for i in with_text:
+            if signatures is not None and i in signatures:
+                sigs[i] = signature_from_bytes(signatures[i])
+            else:
+                todo.append(i)
+    for start in range(0, len(todo), _TEXT_BATCH):
+        chunk = todo[start: start + _TEXT_BATCH]
+        found = texts(chunk) if texts else [rows[i]["description"] for i in chunk]
+        for i, text in zip(chunk, found, strict=True):
+            sigs[i] = _signature(text or "")
+            if signatures is not None:
+                signatures[i] = signature_bytes(sigs[i])
+    for with_text, places in compare:
         for a, b in _candidate_pairs(with_text, sigs, threshold):
             if _overlap(places[a], places[b]) and sigs[a].jaccard(sigs[b]) >= threshold:
                 uf.union(a, b)

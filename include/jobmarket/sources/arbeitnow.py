@@ -28,7 +28,6 @@ from jobmarket.sources.base import (
     ParseError,
     clean,
     feed_params,
-    load_json,
     positive_option,
     posting,
     require,
@@ -113,12 +112,11 @@ class ArbeitnowAdapter(Adapter):
                 return plans
             page = nxt
 
-    def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
-        data = load_json(body, ctx)
+    def items(self, data: Any, ctx: BoardContext) -> list[Any]:
         rows = require(data, "data", ctx, where="response")
         if not isinstance(rows, list):
             raise ParseError(f"{ctx.family}/{ctx.board}: 'data' is {type(rows).__name__}, expected a list")
-        return [self._one(j, ctx) for j in rows]
+        return [j for j in rows]
 
     def _one(self, j: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
         native_id = require(j, "slug", ctx)

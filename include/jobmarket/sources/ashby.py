@@ -15,7 +15,6 @@ from jobmarket.sources.base import (
     BoardContext,
     ParseError,
     clean,
-    load_json,
     pay_period,
     posting,
     require,
@@ -34,13 +33,12 @@ class AshbyAdapter(Adapter):
     def board_url(self, source, board) -> str:
         return f"{source.base_url}/posting-api/job-board/{board.token}?includeCompensation=true"
 
-    def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
-        data = load_json(body, ctx)
+    def items(self, data: Any, ctx: BoardContext) -> list[Any]:
         jobs = require(data, "jobs", ctx, where="response")
         if not isinstance(jobs, list):
             raise ParseError(f"{ctx.family}/{ctx.board}: 'jobs' is {type(jobs).__name__}, expected a list")
         # Unlisted jobs are reachable by link only; the board does not publish them.
-        return [self._one(j, ctx) for j in jobs if j.get("isListed", True) is not False]
+        return [j for j in jobs if j.get("isListed", True) is not False]
 
     def _one(self, j: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
         native_id = require(j, "id", ctx)

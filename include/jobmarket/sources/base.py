@@ -72,6 +72,27 @@ class Adapter:
         return [FetchPlan(name="page-0001", result=result)]
 
     def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
+        """Every posting of one response. Families whose responses are a list
+        of independent posting objects implement ``items`` and ``_one``;
+        the others (HN threads, career pages, list+detail) override this."""
+        return [self._one(item, ctx) for item in self.split(body, ctx)]
+
+    def split(self, body: bytes | str, ctx: BoardContext) -> list[Any]:
+        """The response's posting objects, checked as a whole (count fields,
+        wrappers); each is then parsed alone by ``_one``. That is what lets the
+        parse step reuse yesterday's row for an object whose JSON is unchanged."""
+        if not self.splits:
+            raise NotImplementedError(f"{self.family} responses are parsed whole")
+        return self.items(load_json(body, ctx), ctx)
+
+    @property
+    def splits(self) -> bool:
+        return type(self).items is not Adapter.items
+
+    def items(self, data: Any, ctx: BoardContext) -> list[Any]:
+        raise NotImplementedError
+
+    def _one(self, item: Any, ctx: BoardContext) -> dict[str, Any]:
         raise NotImplementedError
 
     def parse_kind(self, kind: str) -> bool:

@@ -14,7 +14,6 @@ from jobmarket.sources.base import (
     BoardContext,
     ParseError,
     clean,
-    load_json,
     pay_period,
     posting,
     require,
@@ -32,8 +31,7 @@ class GreenhouseAdapter(Adapter):
         url = f"{source.base_url}/v1/boards/{board.token}/jobs"
         return url + "?content=true" if source.content else url
 
-    def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
-        data = load_json(body, ctx)
+    def items(self, data: Any, ctx: BoardContext) -> list[Any]:
         if isinstance(data, dict) and "job" in data and "jobs" not in data:
             jobs = [data["job"]]  # a single-job response
         elif isinstance(data, dict) and "jobs" not in data and "id" in data and "title" in data:
@@ -47,7 +45,7 @@ class GreenhouseAdapter(Adapter):
             raise ParseError(
                 f"{ctx.family}/{ctx.board}: meta.total says {total} jobs but the response has {len(jobs)}"
             )
-        return [self._one(job, ctx) for job in jobs]
+        return jobs
 
     def _one(self, job: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
         native_id = require(job, "id", ctx)

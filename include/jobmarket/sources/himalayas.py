@@ -30,7 +30,6 @@ from jobmarket.sources.base import (
     ParseError,
     clean,
     feed_params,
-    load_json,
     positive_option,
     posting,
     require,
@@ -95,12 +94,11 @@ class HimalayasAdapter(Adapter):
                 )
                 return plans
 
-    def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
-        data = load_json(body, ctx)
+    def items(self, data: Any, ctx: BoardContext) -> list[Any]:
         jobs = require(data, "jobs", ctx, where="response")
         if not isinstance(jobs, list):
             raise ParseError(f"{ctx.family}/{ctx.board}: 'jobs' is {type(jobs).__name__}, expected a list")
-        return [self._one(j, ctx) for j in jobs]
+        return [j for j in jobs]
 
     def _one(self, j: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
         native_id = require(j, "guid", ctx)

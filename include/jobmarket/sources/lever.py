@@ -15,7 +15,6 @@ from jobmarket.sources.base import (
     BoardContext,
     ParseError,
     clean,
-    load_json,
     pay_period,
     posting,
     require,
@@ -32,13 +31,12 @@ class LeverAdapter(Adapter):
     def board_url(self, source, board) -> str:
         return f"{source.base_url}/v0/postings/{board.token}?mode=json"
 
-    def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
-        data = load_json(body, ctx)
+    def items(self, data: Any, ctx: BoardContext) -> list[Any]:
         if isinstance(data, dict) and data.get("ok") is False:
             raise ParseError(f"{ctx.family}/{ctx.board}: API error: {data.get('error')}")
         if not isinstance(data, list):
             raise ParseError(f"{ctx.family}/{ctx.board}: expected a JSON array of postings, got {type(data).__name__}")
-        return [self._one(p, ctx) for p in data]
+        return [p for p in data]
 
     def _one(self, p: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
         native_id = require(p, "id", ctx)

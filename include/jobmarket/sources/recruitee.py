@@ -21,7 +21,6 @@ from jobmarket.sources.base import (
     BoardContext,
     ParseError,
     clean,
-    load_json,
     pay_period,
     posting,
     require,
@@ -78,12 +77,11 @@ class RecruiteeAdapter(Adapter):
             base = f"{base}/{quote(board.token)}"
         return f"{base}/api/offers/"
 
-    def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
-        data = load_json(body, ctx)
+    def items(self, data: Any, ctx: BoardContext) -> list[Any]:
         offers = require(data, "offers", ctx, where="response")
         if not isinstance(offers, list):
             raise ParseError(f"{ctx.family}/{ctx.board}: 'offers' is {type(offers).__name__}, expected a list")
-        return [self._one(o, ctx) for o in offers if o.get("status", "published") == "published"]
+        return [o for o in offers if o.get("status", "published") == "published"]
 
     def _one(self, o: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
         native_id = require(o, "id", ctx)

@@ -28,7 +28,6 @@ from jobmarket.sources.base import (
     ParseError,
     clean,
     feed_params,
-    load_json,
     posting,
     require,
     to_utc,
@@ -53,12 +52,11 @@ class RemoteOkAdapter(Adapter):
             return [FetchPlan(name="page-0001", result=failed)]
         return super().fetch(client, source, board, conditional)
 
-    def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
-        data = load_json(body, ctx)
+    def items(self, data: Any, ctx: BoardContext) -> list[Any]:
         if not isinstance(data, list):
             raise ParseError(f"{ctx.family}/{ctx.board}: expected a JSON array, got {type(data).__name__}")
         jobs = [j for j in data if not (isinstance(j, dict) and "legal" in j and "id" not in j)]
-        return [self._one(j, ctx) for j in jobs]
+        return [j for j in jobs]
 
     def _one(self, j: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
         native_id = require(j, "id", ctx)

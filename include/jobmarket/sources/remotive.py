@@ -27,7 +27,6 @@ from jobmarket.sources.base import (
     BoardContext,
     ParseError,
     clean,
-    load_json,
     posting,
     require,
     to_utc,
@@ -60,15 +59,14 @@ class RemotiveAdapter(Adapter):
         params = feed_params(source, board)
         return f"{source.base_url}/api/remote-jobs" + (f"?{urlencode(params)}" if params else "")
 
-    def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
-        data = load_json(body, ctx)
+    def items(self, data: Any, ctx: BoardContext) -> list[Any]:
         jobs = require(data, "jobs", ctx, where="response")
         if not isinstance(jobs, list):
             raise ParseError(f"{ctx.family}/{ctx.board}: 'jobs' is {type(jobs).__name__}, expected a list")
         count = data.get("job-count")
         if isinstance(count, int) and count != len(jobs):
             raise ParseError(f"{ctx.family}/{ctx.board}: job-count says {count} jobs but the response has {len(jobs)}")
-        return [self._one(j, ctx) for j in jobs]
+        return [j for j in jobs]
 
     def _one(self, j: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
         native_id = require(j, "id", ctx)

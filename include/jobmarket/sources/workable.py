@@ -25,7 +25,6 @@ from jobmarket.sources.base import (
     FetchPlan,
     ParseError,
     clean,
-    load_json,
     positive_option,
     posting,
     require,
@@ -90,12 +89,11 @@ class WorkableAdapter(Adapter):
                 result.error = f"options.max_pages={max_pages} reached and nextPage is still set; refusing to land a truncated board"
                 return plans
 
-    def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
-        data = load_json(body, ctx)
+    def items(self, data: Any, ctx: BoardContext) -> list[Any]:
         results = require(data, "results", ctx, where="response")
         if not isinstance(results, list):
             raise ParseError(f"{ctx.family}/{ctx.board}: 'results' is {type(results).__name__}, expected a list")
-        return [self._one(j, ctx) for j in results]
+        return [j for j in results]
 
     def _one(self, j: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
         native_id = require(j, "shortcode", ctx)

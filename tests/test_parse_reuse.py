@@ -1,0 +1,127 @@
+"""The parse step reuses yesterday's rows for raw objects that did not change,
+and its output is exactly what a parse from scratch gives."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from jobmarket.config import Settings, load_sources
+from jobmarket.lake import Lake
+from jobmarket.reuse import KEYS_STEP
+from jobmarket.transform import NORMALIZED_STEP, parse_date
+
+from tests.support import BOARDS
+
+D1, D2 = date(2026, 8, 22), date(2026, 8, 23)
+FILES = {
+    ("lever", "plaid"): BOARDS / "lever" / "plaid_postings_first20.json",
+    ("greenhouse", "gitlab"): BOARDS / "greenhouse" / "gitlab_jobs_content_subset3.json",
+    ("ashby", "cursor"): BOARDS / "ashby" / "cursor_job_board.json",
+    ("hn", "whoishiring"): BOARDS / "hn" / "algolia_search_comments_story_47975571_may2026.json",
+}
+
+
+def _land(lake: Lake, family: str, board: str, dt: date, body: bytes) -> None:
+    url = f"http://127.0.0.1:1/{family}/{board}"
+    manifest = {
+        "source": family, "family": family, "board": board, "company": None, "dt": str(dt), "run_id": "t",
+        "status": "ok", "files": [{"name": "page-0001", "kind": "list", "url": url, "final_url": url,
+                                   "fetched_at": f"{dt}T00:30:00+00:00", "status": 200}],
+        "landed": ["page-0001"], "requests": 1, "retries": 0, "bytes": len(body), "status_counts": {"200": 1},
+        "duration_s": 0.1, "error": None,
+    }
+    lake.land_raw(lake.raw_dir(family, board, dt), [("page-0001", body)], manifest)
+
+
+def _sources(tmp_path):
+    doc = {"http": {"contact": "tests@example.invalid"}, "sources": {
+        family: {"family": family, "base_url": f"http://127.0.0.1:1/{family}", "robots": "exempt",
+                 "boards": [board]} for family, board in FILES}}
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return load_sources(path)
+
+
+def _next_night() -> dict[tuple[str, str], bytes]:
+    """Day two: one Lever posting edited, one removed, one added; one Ashby
+    posting edited; Greenhouse and HN byte-identical."""
+    out = {key: path.read_bytes() for key, path in FILES.items()}
+    plaid = json.loads(out[("lever", "plaid")])
+    plaid[0] = dict(plaid[0], descriptionPlain=(plaid[0].get("descriptionPlain") or "") + " Now hybrid.",
+                    description=(plaid[0].get("description") or "") + "<p>Now hybrid.</p>")
+    removed = plaid.pop(5)
+    added = copy.deepcopy(removed)
+    added["id"] = "00000000-0000-4000-8000-000000000001"
+    added["hostedUrl"] = f"https://jobs.lever.co/plaid/{added['id']}"
+    plaid.append(added)
+    out[("lever", "plaid")] = json.dumps(plaid).encode()
+    cursor = json.loads(out[("ashby", "cursor")])
+    cursor["jobs"][0] = dict(cursor["jobs"][0], title=cursor["jobs"][0]["title"] + " (Platform)")
+    out[("ashby", "cursor")] = json.dumps(cursor).encode()
+    return out
+
+
+@pytest.fixture()
+def lakes(tmp_path):
+    """Lake ``inc`` parses D1 then D2; lake ``cold`` holds only D2's raw."""
+    sources = _sources(tmp_path)
+    day2 = _next_night()
+    inc, cold = Lake(tmp_path / "inc"), Lake(tmp_path / "cold")
+    for (family, board), path in FILES.items():
+        _land(inc, family, board, D1, path.read_bytes())
+        _land(inc, family, board, D2, day2[(family, board)])
+        _land(cold, family, board, D2, day2[(family, board)])
+    return sources, inc, cold
+
+
+def _table(lake: Lake, step: str, dt: date):
+    return pq.read_table(lake.partition_dir(f"work/{step}", dt) / "part-0.parquet")
+
+
+def test_unchanged_objects_are_reused_and_the_rows_equal_a_cold_parse(lakes):
+    sources, inc, cold = lakes
+    first = parse_date(D1, settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    assert first["reused"] == 0 and first["parsed"] == first["postings"] > 40
+    second = parse_date(D2, settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    scratch = parse_date(D2, settings=Settings(lake=cold.root), sources=sources, run_id="r")
+
+    assert second["reused_from"] == str(D1)
+    # Lever: 1 edited + 1 added; Ashby: 1 edited. HN is keyed by the whole
+    # response (unchanged: reused whole); Greenhouse objects all unchanged.
+    assert second["parsed"] == 3, second
+    assert second["reused"] == second["postings"] - 3
+    assert scratch["reused"] == 0 and scratch["postings"] == second["postings"]
+
+    warm, ref = _table(inc, NORMALIZED_STEP, D2), _table(cold, NORMALIZED_STEP, D2)
+    assert warm.schema.equals(ref.schema)
+    for name in ref.column_names:
+        assert warm.column(name).equals(ref.column(name)), f"column {name} differs from a cold parse"
+    assert set(warm.column("scraped_date").to_pylist()) == {D2}
+
+    keys = _table(inc, KEYS_STEP, D2)
+    assert keys.column("posting_id").equals(warm.column("posting_id"))
+
+
+def test_a_parser_change_starts_cold(lakes, monkeypatch):
+    sources, inc, _ = lakes
+    parse_date(D1, settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    import jobmarket.reuse as reuse
+
+    monkeypatch.setattr(reuse, "parser_version", lambda: "another-version")
+    second = parse_date(D2, settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    assert second["reused"] == 0 and second["reused_from"] is None
+
+
+def test_keys_that_do_not_describe_the_rows_are_ignored(lakes):
+    """A crash between writing the keys and the rows must not misalign reuse."""
+    sources, inc, _ = lakes
+    parse_date(D1, settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    rows = _table(inc, NORMALIZED_STEP, D1)
+    inc.write_partition(f"work/{NORMALIZED_STEP}", D1, rows.slice(1))
+    second = parse_date(D2, settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    assert second["reused"] == 0
