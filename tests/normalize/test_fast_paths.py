@@ -1,0 +1,215 @@
+"""The fast versions of hot text functions give exactly what the plain ones give.
+
+``salary._currency_windows``, ``text._squeeze`` and ``text.html_to_text`` were
+rewritten for speed; their ``*_reference`` versions keep the plain code. Both
+are run on every description of the real corpora (labelled_dev, the Greenhouse
+recordings with ``content``, every long string of the board recordings), on
+hand-written edge cases and on seeded random strings.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from functools import cache
+
+import pytest
+from jobmarket import text as text_mod
+from jobmarket.normalize import salary
+
+from tests.support import BOARDS, FIXTURES
+
+LABELLED_DEV = FIXTURES / "postings" / "labelled_dev.jsonl"
+
+
+def _outcome(fn, value):
+    """The result, or the exception's type and message (both must fail alike)."""
+    try:
+        return fn(value)
+    except Exception as exc:  # compared, not hidden
+        return ("raised", type(exc).__name__, str(exc))
+
+
+@cache
+def labelled_dev_descriptions() -> tuple[str, ...]:
+    rows = [json.loads(line) for line in LABELLED_DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return tuple(r["description"] for r in rows if isinstance(r.get("description"), str))
+
+
+@cache
+def greenhouse_contents() -> tuple[str, ...]:
+    """``content`` (entity-escaped HTML) of every recorded Greenhouse job that has
+    one: list responses ``{"jobs": [...]}`` anywhere under the fixtures, and
+    single-job responses."""
+    out = []
+    for path in sorted(FIXTURES.rglob("*.json")):
+        raw = path.read_text(encoding="utf-8", errors="replace")
+        if '"content"' not in raw:
+            continue
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            continue
+        if not isinstance(doc, dict):
+            continue
+        jobs = doc.get("jobs") if isinstance(doc.get("jobs"), list) else [doc]
+        out += [j["content"] for j in jobs if isinstance(j, dict) and isinstance(j.get("content"), str)]
+    return tuple(out)
+
+
+@cache
+def board_strings() -> tuple[str, ...]:
+    """Every string of 40 characters or more in the board recordings
+    (descriptions, HTML bodies, salary sentences of every family)."""
+    out: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+        elif isinstance(node, str) and len(node) >= 40:
+            out.append(node)
+
+    for path in sorted(BOARDS.rglob("*.json")):
+        try:
+            walk(json.loads(path.read_text(encoding="utf-8")))
+        except ValueError:
+            continue
+    return tuple(out)
+
+
+@cache
+def corpus_inputs() -> tuple[str, ...]:
+    return labelled_dev_descriptions() + greenhouse_contents() + board_strings()
+
+
+@cache
+def corpus_texts() -> tuple[str, ...]:
+    """What ``parse_salary_text(strict=True)`` is given: the descriptions as text,
+    and the raw strings too (plain-text sources skip html_to_text)."""
+    texts = [text_mod.html_to_text_reference(x) for x in corpus_inputs()]
+    return tuple(t for t in texts if t) + corpus_inputs()
+
+
+def test_corpora_found():
+    assert len(labelled_dev_descriptions()) == 120
+    assert len(greenhouse_contents()) >= 4  # GitLab's 3 jobs with content, one Stripe job
+    assert any("&lt;" in c for c in greenhouse_contents())
+    assert len(board_strings()) > 500
+
+
+# -- salary._currency_windows -------------------------------------------------
+
+CURRENCY_EDGES = [
+    "", " ", "USD", "usd", "Usd", "USD 120,000", "120,000 USD", "100USD", "usd100", "USD100k", "busd",
+    "usdc", "USDx", "x USD x", "USD_", "_usd", "usd_x", "éusd", "usdé", "Üsd", "ÜUSD", "USD Ü",
+    "İNR 5", "inr İ 5", "İ usd 100 İ", "zł", "5000 zł", "5000 ZŁ", "5000 Zł brutto", "zl 5000", "zło",
+    "€", "€100", "$", "$$", "$100k-$120k", "US$100", "¥ ￥ ₩ ₪ ₱ ₹ £", "\u212ar 500", "500 \u212aR",
+    "usd²", "usd\u0301 5", "😀usd 5 😀", "😀 usd 5", "ΣUSD", "USD Σ", "σ eur", "EUR/USD", "(EUR)",
+    "eur-usd", "euro euros EURO", "Euros5", "lakh lakhs LPA 12 lpa", "kr kr. KR 40", "chf CHF",
+    "try to pay", "php developer", "ron", "pen 5", "ars years", "risk isk", "a\nusd\nb", "usd\tusd",
+    "\u00a0usd\u00a0", "\u200busd\u200b", "x" * 200 + " USD " + "y" * 200,
+    "USD " + "a " * 50 + "EUR" + " b" * 100 + " $5",
+]
+
+
+@pytest.mark.parametrize("value", CURRENCY_EDGES)
+def test_currency_windows_edge_cases(value):
+    assert salary._currency_windows(value) == salary._currency_windows_reference(value)
+
+
+def test_currency_windows_known_answers():
+    assert salary._currency_windows("pay 100USD") == ""
+    assert salary._currency_windows("usd100 busd") == ""
+    assert salary._currency_windows("USD 100") == "USD 100"
+    assert salary._currency_windows("5000 zł") == "5000 zł"
+    far = "a" * 300
+    assert salary._currency_windows(f"{far} $5 {far}") == f"{'a' * 89} $5 {'a' * 88}"  # 90 either side
+
+
+def test_currency_windows_case_mapping_assumption():
+    """The fast path reads only ASCII letters; a currency word can be spelled with
+    other characters only where their lower case is (or holds) an ASCII letter or
+    "ł". Those texts must take the reference: check the list against Unicode."""
+    special = {
+        chr(cp) for cp in range(128, sys.maxunicode + 1)
+        if any(c in "abcdefghijklmnopqrstuvwxyzł" for c in chr(cp).lower())
+    }
+    assert special == set(salary._NON_ASCII_CURRENCY_LETTERS)
+
+
+def test_currency_windows_corpora():
+    texts = corpus_texts()
+    bad = [t[:80] for t in texts if salary._currency_windows(t) != salary._currency_windows_reference(t)]
+    assert not bad
+    assert sum(1 for t in texts if salary._currency_windows(t)) > 100  # money is there to find
+
+
+def test_currency_windows_random():
+    rng = random.Random(20260822)
+    pieces = list(" \n\t\u00a0_-./()0123456789abkrsdzéÜΣ😀²$€£¥₹\u212a\u0130łŁ") + [
+        "usd", "USD", "Eur", "euros", "kr", "lakh", "zł", "busd", "usd1", "php", "ron", "try",
+    ]
+    for _ in range(20_000):
+        value = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert salary._currency_windows(value) == salary._currency_windows_reference(value), value
+
+
+# -- text._squeeze and text.html_to_text --------------------------------------
+
+SQUEEZE_EDGES = [
+    "", " ", "\n", "\n\n\n", " \n \n ", "a", " a ", "a  b", "a \t\u00a0\u200b b", "a\tb", "a\rb", "a\r\nb",
+    "a\f\vb", "a\n\nb", "a\n \n\nb", "a \n\t\n \u00a0\n b", "a\x1c\nb", "a\x1c\x1d\n\x1e\x1fb",
+    "a\u2028b", "a\n\u2028\nb", "a\u3000\u3000b", "a\u2003\n\u2003b", "\u0085a\u0085", "a\n\u0085\n\nb",
+    "\u200b", "\u200b\n\u200ba", "Ü  İ \n\n\n İ", "- item\n\n\n\n- item", "x" * 50 + "   \n\n   " + "y",
+]
+
+HTML_EDGES = [
+    None, "", " ", "plain text", "a  b\n\n\n\nc", "&lt;p&gt;x&lt;/p&gt;&lt;p&gt;y&lt;/p&gt;",
+    "&amp;lt;p&amp;gt;", "<p>a</p><p>b</p>", "<ul><li>one</li><li>two<ul><li>three</li></ul></li></ul>",
+    "<LI>upper</LI><P>P</P>", "<p>a<br>b<br/>c</p>", "<div><script>var x = '<p>';</script>kept</div>",
+    "<style>p {}</style><noscript><iframe>x</iframe></noscript><template><p>t</p></template>after",
+    "<p>a<!-- comment --></p><li><!-- c -->b</li>", "<?php echo 1 ?><p>x</p>", "<svg:p>x</svg:p><p>y</p>",
+    "a < b and c > d", "<", "<>", "<!-- only a comment -->", "<p>&nbsp;&nbsp;x&#9;&#160;y</p>",
+    "<p>\u00a0</p>\n\n<p>\u200b</p><p>Ü İ 😀</p>", "<table><tr><td>a</td><td>b</td></tr></table>",
+    "<h1>T</h1>\n\n\n<h2>  S  </h2>", "<pre>  keep\n\n\n  lines </pre>", "<p>\x1c</p>",
+]
+
+
+@pytest.mark.parametrize("value", SQUEEZE_EDGES)
+def test_squeeze_edge_cases(value):
+    assert text_mod._squeeze(value) == text_mod._squeeze_reference(value)
+
+
+@pytest.mark.parametrize("value", HTML_EDGES)
+def test_html_to_text_edge_cases(value):
+    assert _outcome(text_mod.html_to_text, value) == _outcome(text_mod.html_to_text_reference, value)
+
+
+def test_html_to_text_corpora():
+    inputs = corpus_inputs()
+    bad = [x[:80] for x in inputs if text_mod.html_to_text(x) != text_mod.html_to_text_reference(x)]
+    assert not bad
+
+
+def test_squeeze_random():
+    rng = random.Random(20260726)
+    pieces = list(" \n\t\r\f\v\u00a0\u200b\x1c\x85\u2028\u3000\u2003ab-") + ["  ", "\n\n\n", " \n "]
+    for _ in range(20_000):
+        value = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        assert text_mod._squeeze(value) == text_mod._squeeze_reference(value), repr(value)
+
+
+def test_html_to_text_random():
+    rng = random.Random(20260729)
+    pieces = list(" \n\t\u00a0ab<>&;") + [
+        "<p>", "</p>", "<li>", "</li>", "<ul>", "<br>", "<div>", "</div>", "<script>s</script>",
+        "<!-- c -->", "&nbsp;", "&lt;p&gt;", "&amp;", "<b>", "</b>", "\n\n\n", "  ",
+    ]
+    for _ in range(2_000):
+        value = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+        assert _outcome(text_mod.html_to_text, value) == _outcome(text_mod.html_to_text_reference, value), value
