@@ -125,3 +125,61 @@ def test_keys_that_do_not_describe_the_rows_are_ignored(lakes):
     inc.write_partition(f"work/{NORMALIZED_STEP}", D1, rows.slice(1))
     second = parse_date(D2, settings=Settings(lake=inc.root), sources=sources, run_id="r")
     assert second["reused"] == 0
+
+
+def _validate_chain(lake: Lake, dt: date, sources) -> dict:
+    from jobmarket.quality.curated import validate_tagged_date
+    from jobmarket.transform import tag_date
+    from jobmarket.validate import validate_date
+
+    settings = Settings(lake=lake.root)
+    parse_date(dt, settings=settings, sources=sources, run_id="r")
+    out = {"validate": validate_date(dt, settings=settings, run_id="r")}
+    out["tag"] = tag_date(dt, settings=settings)
+    out["validate_tagged"] = validate_tagged_date(dt, settings=settings, run_id="r")
+    return out
+
+
+def test_unchanged_rows_keep_their_verdict_and_the_outputs_equal_a_full_validation(tmp_path):
+    """Day two validates only what changed; a row that failed on day one is
+    checked again (and fails again), and every output equals validating
+    day two from scratch."""
+    from jobmarket.quality.tables import TAGGED_VALID_STEP, VALIDATION_RUNS_STEP
+    from jobmarket.transform import QUARANTINE_STEP, VALIDATED_STEP
+
+    sources = _sources(tmp_path)
+    day2 = _next_night()
+    bad = json.loads(FILES[("lever", "plaid")].read_bytes())
+    bad[7]["hostedUrl"] = "jobs.lever.co/plaid/no-scheme"  # quarantined on both days
+    day1_plaid = json.dumps(bad).encode()
+    plaid2 = json.loads(day2[("lever", "plaid")])
+    plaid2[7]["hostedUrl"] = "jobs.lever.co/plaid/no-scheme"
+    day2[("lever", "plaid")] = json.dumps(plaid2).encode()
+    inc, cold = Lake(tmp_path / "inc"), Lake(tmp_path / "cold")
+    for (family, board), path in FILES.items():
+        first = day1_plaid if (family, board) == ("lever", "plaid") else path.read_bytes()
+        _land(inc, family, board, D1, first)
+        _land(inc, family, board, D2, day2[(family, board)])
+        _land(cold, family, board, D2, day2[(family, board)])
+
+    one = _validate_chain(inc, D1, sources)
+    assert one["validate"]["carried"] == 0 and one["validate"]["quarantined"] == 1
+    two = _validate_chain(inc, D2, sources)
+    ref = _validate_chain(cold, D2, sources)
+    n = two["validate"]["parsed"]
+    assert two["validate"]["carried"] > n - 10, two["validate"]
+    assert two["validate"]["evaluated_by_gx"] + two["validate"]["carried"] == n
+    assert two["validate"]["quarantined"] == ref["validate"]["quarantined"] == 1
+    assert two["validate_tagged"]["carried"] > 0 and ref["validate_tagged"]["carried"] == 0
+
+    for step in (VALIDATED_STEP, TAGGED_VALID_STEP):
+        a, b = _table(inc, step, D2), _table(cold, step, D2)
+        assert a.num_rows == b.num_rows
+        for name in b.column_names:
+            assert a.column(name).equals(b.column(name)), f"{step}.{name} differs from a full validation"
+    qa, qb = _table(inc, QUARANTINE_STEP, D2).to_pylist(), _table(cold, QUARANTINE_STEP, D2).to_pylist()
+    assert [(r["posting_id"], r["failed_expectations"], r["record_json"]) for r in qa] == \
+        [(r["posting_id"], r["failed_expectations"], r["record_json"]) for r in qb]
+    runs = [r for r in _table(inc, VALIDATION_RUNS_STEP, D2).to_pylist()
+            if r["suite"] == "normalized_postings" and r["source"] is None]
+    assert all(r["rows_carried"] == two["validate"]["carried"] for r in runs)

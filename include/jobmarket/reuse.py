@@ -93,8 +93,27 @@ def keys_schema():
         pa.field("unit_key", pa.string(), nullable=False),
         pa.field("unit_row", pa.int32(), nullable=False),
         pa.field("reusable", pa.bool_(), nullable=False),
+        pa.field("reused", pa.bool_(), nullable=False),
         pa.field("minhash", pa.binary()),
     ], metadata={VERSION_KEY: parser_version().encode()})
+
+
+REUSED_FROM_KEY = b"jobmarket.reused_from"
+
+
+def reused_rows(lake: Lake, dt: date):
+    """(earlier date, per-row flag) of the rows of ``dt`` taken from an
+    earlier parse, or (None, None) when nothing was reused."""
+    import pyarrow.parquet as pq
+
+    path = lake.partition_dir(f"work/{KEYS_STEP}", dt) / "part-0.parquet"
+    if not path.is_file():
+        return None, None
+    keys = pq.read_table(path, columns=["posting_id", "reused"])
+    source = (keys.schema.metadata or {}).get(REUSED_FROM_KEY)
+    if not source:
+        return None, None
+    return date.fromisoformat(source.decode()), keys
 
 
 class Reuse:

@@ -233,6 +233,7 @@ class _ParseOutput:
         self.unit_key: list[str] = []
         self.unit_row: list[int] = []
         self.reusable: list[bool] = []
+        self.reused: list[bool] = []
         self.batches: list = []
         self.pending: list[dict[str, Any]] = []
         self.new_rows = 0
@@ -244,7 +245,7 @@ class _ParseOutput:
             if rows and isinstance(rows[0], int):
                 for r, j in enumerate(rows):
                     self.order.append(j)
-                    self._key(key, r, True, ctx)
+                    self._key(key, r, True, ctx, reused=True)
                 self.reused_rows += len(rows)
             else:
                 normalize_new(rows, self.dt, self.run_id, self.cache)
@@ -260,10 +261,11 @@ class _ParseOutput:
             n += len(rows)
         return n
 
-    def _key(self, key: str, r: int, ok: bool, ctx) -> None:
+    def _key(self, key: str, r: int, ok: bool, ctx, reused: bool = False) -> None:
         self.unit_key.append(key)
         self.unit_row.append(r)
         self.reusable.append(ok)
+        self.reused.append(reused)
         self.fetched_at.append(ctx.fetched_at)
 
     def _flush(self) -> None:
@@ -345,7 +347,7 @@ def parse_date(
     """
     import pyarrow as pa
 
-    from jobmarket.reuse import KEYS_STEP, Reuse, keys_schema
+    from jobmarket.reuse import KEYS_STEP, REUSED_FROM_KEY, Reuse, keys_schema
 
     settings = settings or Settings.from_env()
     sources = sources or load_sources()
@@ -388,8 +390,12 @@ def parse_date(
         "unit_key": out.unit_key,
         "unit_row": pa.array(out.unit_row, type=pa.int32()),
         "reusable": out.reusable,
+        "reused": out.reused,
         "minhash": pa.array(minhash, type=pa.binary()),
     }, schema=keys_schema())
+    if out.reused_rows:
+        keys = keys.replace_schema_metadata({**keys.schema.metadata,
+                                             REUSED_FROM_KEY: str(earlier.source_dt).encode()})
     # Keys first: a keys partition without its rows is never used (row counts
     # must match), and rows without keys are simply not reused.
     lake.write_partition(f"work/{KEYS_STEP}", dt, keys)

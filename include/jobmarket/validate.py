@@ -57,12 +57,13 @@ def _str_or_none(v: Any) -> str | None:
 
 
 def quarantine_rows(df, reasons: dict[int, list[str]], offending: dict[int, dict[str, Any]],
-                    dt: date, run_id: str | None = None) -> list[dict[str, Any]]:
-    """QUARANTINE rows for the rows of ``df`` (by ``_row``) named in ``reasons``."""
+                    dt: date, run_id: str | None = None, records=None) -> list[dict[str, Any]]:
+    """QUARANTINE rows for the rows of ``df`` (by ``_row``) named in ``reasons``;
+    ``records(rows)`` gives the whole records when ``df`` does not hold them all."""
     bad = sorted(reasons)
     if not bad:
         return []
-    records = df.loc[bad].drop(columns=[ROW]).to_dict(orient="records")
+    records = records(bad) if records is not None else df.loc[bad].drop(columns=[ROW]).to_dict(orient="records")
     out = []
     for i, rec in zip(bad, records, strict=True):
         out.append({
@@ -79,7 +80,8 @@ def quarantine_rows(df, reasons: dict[int, list[str]], offending: dict[int, dict
 
 
 def validate_frame(df, dt: date, lake: Lake, run_name: str, *, quality=None, health=None,
-                   run_id: str = "cli") -> dict[str, Any]:
+                   run_id: str = "cli", gate_df=None, records=None, carried_by_source=None,
+                   total_rows: int | None = None) -> dict[str, Any]:
     """Validate a normalized DataFrame (and this date's source_health rows).
 
     Returns a dict with ``good`` (DataFrame), ``quarantine`` (rows),
@@ -87,17 +89,34 @@ def validate_frame(df, dt: date, lake: Lake, run_name: str, *, quality=None, hea
     ``held_back`` ({source or source/board: rows}) and ``systemic``
     (table-level failures, in words: the caller records the results, then
     raises ValidationFailed).
+
+    Incremental mode (the validate step): ``df`` holds only the rows GX must
+    evaluate, with ``_row`` set to their position in the whole batch;
+    ``gate_df`` is the whole batch (the columns the gates read, plus
+    ``_row``), ``records(rows)`` returns whole records for quarantine,
+    ``carried_by_source`` counts the rows whose verdict was carried over and
+    ``total_rows`` is the batch size. ``good`` is then None: the caller keeps
+    every row not in ``bad``.
     """
     from jobmarket.quality import gates as gates_mod
     from jobmarket.quality import runner, suites
     from jobmarket.quality.config import load_quality
 
     cfg = quality or load_quality()
-    df = df.reset_index(drop=True)
-    df[ROW] = range(len(df))
+    subset = ROW in df.columns
+    if subset:
+        df = df.set_axis(df[ROW].to_numpy())  # rows are addressed by their place in the whole batch
+    else:
+        df = df.reset_index(drop=True)
+        df[ROW] = range(len(df))
+    gdf = gate_df.set_axis(gate_df[ROW].to_numpy()) if gate_df is not None else df
+    total = total_rows if total_rows is not None else len(gdf)
+    carried = dict(carried_by_source or {})
     ctx = runner.gx_context(lake)
     vr = runner.run_suite(lake, df, lambda: suites.build_normalized_suite(dt, cfg), run_name, ctx)
     found = runner.interpret(vr, df, NORMALIZED_SUITE, dt, run_id)
+    for r in found.runs:
+        r["rows_carried"] = carried.get(r["source"], 0) if r["source"] is not None else sum(carried.values())
     runs = list(found.runs)
     systemic = [f"{NORMALIZED_SUITE}: {s}" for s in found.systemic]
 
@@ -119,15 +138,15 @@ def validate_frame(df, dt: date, lake: Lake, run_name: str, *, quality=None, hea
     results: list = []
     held: dict[str, int] = {}
     if not systemic:
-        bad_by_source = Counter(df.loc[list(reasons), "source"]) if reasons else Counter()
-        results = gates_mod.evaluate(lake, dt, cfg, df=df, health=health_rows, bad_by_source=bad_by_source)
+        bad_by_source = Counter(gdf.loc[list(reasons), "source"]) if reasons else Counter()
+        results = gates_mod.evaluate(lake, dt, cfg, df=gdf, health=health_rows, bad_by_source=bad_by_source)
         for g in results:
             if g.outcome != "fail":
                 continue
-            mask = df["source"] == g.source
+            mask = gdf["source"] == g.source
             if g.board:
-                mask &= df["board"] == g.board
-            rows = df.loc[mask, ROW].tolist()
+                mask &= gdf["board"] == g.board
+            rows = gdf.loc[mask, ROW].tolist()
             g.held_back_rows = len(rows)
             held[f"{g.source}/{g.board}" if g.board else g.source] = len(rows)
             label = f"gate:{g.gate}"
@@ -136,12 +155,15 @@ def validate_frame(df, dt: date, lake: Lake, run_name: str, *, quality=None, hea
                 offending.setdefault(i, {})[label] = {
                     "observed": g.observed, "baseline": g.baseline, "threshold": g.threshold,
                 }
-    quarantine = quarantine_rows(df, reasons, offending, dt)
-    good = df.drop(index=sorted(reasons)).drop(columns=[ROW]).reset_index(drop=True)
-    if len(good) + len(quarantine) != len(df):
-        raise AssertionError(f"{dt}: {len(good)} valid + {len(quarantine)} quarantined != {len(df)} parsed")
+    quarantine = quarantine_rows(df, reasons, offending, dt, records=records)
+    good = None if subset else df.drop(index=sorted(reasons)).drop(columns=[ROW]).reset_index(drop=True)
+    n_good = total - len(reasons)
+    if n_good + len(quarantine) != total:
+        raise AssertionError(f"{dt}: {n_good} valid + {len(quarantine)} quarantined != {total} parsed")
     return {
         "good": good,
+        "bad": set(reasons),
+        "valid": n_good,
         "quarantine": quarantine,
         "runs": runs,
         "gates": results,
@@ -158,6 +180,8 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from jobmarket.quality import carry
+    from jobmarket.quality.config import load_quality
     from jobmarket.transform import (
         HEALTH_STEP,
         NORMALIZED_STEP,
@@ -168,13 +192,30 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
 
     settings = settings or Settings.from_env()
     lake = Lake(settings.lake)
+    cfg = quality or load_quality()
     path = lake.partition_dir(f"work/{NORMALIZED_STEP}", dt) / "part-0.parquet"
     if not path.is_file():
         raise PipelineError(f"missing input {path}: run parse for {dt} first")
-    df = pq.read_table(path).to_pandas()
+    table = pq.read_table(path)
     hpath = lake.partition_dir(f"work/{HEALTH_STEP}", dt) / "part-0.parquet"
     health = pq.read_table(hpath).to_pandas() if hpath.is_file() else None
-    out = validate_frame(df, dt, lake, run_name=f"{dt}__{run_id}", quality=quality, health=health, run_id=run_id)
+
+    # Rows unchanged since an earlier date where they passed keep that verdict
+    # (jobmarket.quality.carry); GX evaluates the others. Gates see every row.
+    fp = carry.fingerprint(repr(cfg))
+    ids = table.column("posting_id").to_pylist()
+    sources = table.column("source").to_pylist()
+    carried = carry.carried_mask(lake, dt, ids, VALIDATED_STEP, fp, NORMALIZED_STEP)
+    rows = carry.gx_subset(sources, carried)
+    df = table.take(pa.array(rows, type=pa.int64())).to_pandas()
+    df[ROW] = rows
+    gate_df = _gate_frame(table, cfg)
+    carried_by_source = Counter(s for s, c, in_gx in zip(sources, carried, _flags(len(ids), rows), strict=True)
+                                if c and not in_gx)
+    out = validate_frame(df, dt, lake, run_name=f"{dt}__{run_id}", quality=cfg, health=health, run_id=run_id,
+                         gate_df=gate_df, records=lambda idx: table.take(pa.array(idx, type=pa.int64())).to_pylist(),
+                         carried_by_source=carried_by_source, total_rows=table.num_rows)
+    del df
 
     lake.write_partition(f"work/{VALIDATION_RUNS_STEP}", dt,
                          pa.Table.from_pylist(out["runs"], schema=VALIDATION_RUNS.arrow_schema()))
@@ -183,7 +224,9 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     if out["systemic"]:
         raise ValidationFailed(f"validation of {dt} failed at batch level: " + "; ".join(out["systemic"]))
 
-    good_table = pa.Table.from_pandas(out["good"], schema=NORMALIZED.arrow_schema(), preserve_index=False)
+    bad = out["bad"]
+    good_table = table.filter(pa.array([i not in bad for i in range(table.num_rows)])) if bad else table
+    good_table = carry.with_fingerprint(good_table.cast(NORMALIZED.arrow_schema()), fp)
     lake.write_partition(f"work/{VALIDATED_STEP}", dt, good_table)
     lake.write_partition(f"work/{QUARANTINE_STEP}", dt,
                          pa.Table.from_pylist(out["quarantine"], schema=QUARANTINE.arrow_schema()))
@@ -191,8 +234,10 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     gate_outcomes = Counter(g.outcome for g in out["gates"])
     return {
         "dt": str(dt),
-        "parsed": len(df),
-        "valid": len(out["good"]),
+        "parsed": table.num_rows,
+        "valid": good_table.num_rows,
+        "evaluated_by_gx": len(rows),
+        "carried": sum(carried_by_source.values()),
         "quarantined": len(out["quarantine"]),
         "row_failures": out["row_failures"],
         "held_back": out["held_back"],
@@ -202,6 +247,37 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
         "gate_failures": [f"{g.gate}: {g.message}" for g in out["gates"] if g.outcome == "fail"],
         "data_docs": str(data_docs_index(lake)),
     }
+
+
+def _flags(n: int, rows: list[int]) -> list[bool]:
+    flags = [False] * n
+    for i in rows:
+        flags[i] = True
+    return flags
+
+
+def _gate_frame(table, cfg):
+    """The columns the batch gates read, for every row, as pandas: long text
+    columns become a marker with the same nulls (the gates only count nulls)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = ["source", "board"]
+    for c in cfg.gates["null_rate_jump"].columns:
+        cols.append(c)
+    for o in cfg.overrides.values():
+        if "null_rate_jump" in o:
+            cols += list(o["null_rate_jump"].columns)
+    cols = [c for c in dict.fromkeys(cols) if c in table.column_names]
+    out = {}
+    for c in cols:
+        col = table.column(c)
+        if c not in ("source", "board") and pa.types.is_string(col.type):
+            col = pc.if_else(pc.is_valid(col), pa.scalar("x"), pa.scalar(None, pa.string()))
+        out[c] = col
+    df = pa.table(out).to_pandas()
+    df[ROW] = range(len(df))
+    return df
 
 
 __all__ = ["ValidationFailed", "data_docs_index", "validate_date", "validate_frame"]

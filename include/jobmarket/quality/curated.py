@@ -40,19 +40,39 @@ def validate_tagged_date(dt: date, *, settings: Settings | None = None, run_id: 
     """Run the tagged-postings suite on work/tagged: good rows to
     work/tagged_valid, failing rows to work/quarantine_tagged, results appended
     to work/validation_runs."""
+    from collections import Counter
+
     import pyarrow as pa
 
-    from jobmarket.quality import runner, suites
+    from jobmarket.quality import carry, runner, suites
+    from jobmarket.schema import TAG_COLUMNS
+    from jobmarket.tagger import TAGGER_VERSION
     from jobmarket.transform import TAGGED_STEP
     from jobmarket.validate import ValidationFailed, quarantine_rows
 
     settings = settings or Settings.from_env()
     lake = Lake(settings.lake)
     table = _read(lake, TAGGED_STEP, dt)
-    df = table.to_pandas()
-    df[ROW] = range(len(df))
+    # Rows reused by the parse step that passed this suite on that earlier
+    # date keep their verdict (jobmarket.quality.carry); GX sees the rest, and
+    # only the columns the suite checks.
+    fp = carry.fingerprint("tagged", TAGGER_VERSION)
+    ids = table.column("posting_id").to_pylist()
+    sources = table.column("source").to_pylist()
+    carried = carry.carried_mask(lake, dt, ids, TAGGED_VALID_STEP, fp, TAGGED_STEP)
+    rows = carry.gx_subset(sources, carried)
+    in_gx = set(rows)
+    carried_by_source = Counter(s for i, (s, c) in enumerate(zip(sources, carried, strict=True))
+                                if c and i not in in_gx)
+    checked = ["posting_id", "source", "board", *(c.name for c in TAG_COLUMNS)]
+    df = table.select(checked).take(pa.array(rows, type=pa.int64())).to_pandas()
+    df[ROW] = rows
+    df = df.set_axis(rows)
     vr = runner.run_suite(lake, df, suites.build_tagged_suite, f"{dt}__{run_id}")
     found = runner.interpret(vr, df, TAGGED_SUITE, dt, run_id)
+    for r in found.runs:
+        r["rows_carried"] = (carried_by_source.get(r["source"], 0) if r["source"] is not None
+                             else sum(carried_by_source.values()))
 
     try:
         previous = [r for r in _read(lake, VALIDATION_RUNS_STEP, dt).to_pylist() if r["suite"] != TAGGED_SUITE]
@@ -64,13 +84,15 @@ def validate_tagged_date(dt: date, *, settings: Settings | None = None, run_id: 
         raise ValidationFailed(f"validation of tagged postings of {dt} failed: " + "; ".join(found.systemic))
 
     bad = found.bad_rows()
-    quarantine = quarantine_rows(df, found.failures, found.offending, dt)
-    keep = pa.array([i not in found.failures for i in range(len(df))])
+    quarantine = quarantine_rows(df, found.failures, found.offending, dt,
+                                 records=lambda idx: table.take(pa.array(idx, type=pa.int64())).to_pylist())
+    keep = pa.array([i not in found.failures for i in range(table.num_rows)])
     good = table.filter(keep)
-    lake.write_partition(f"work/{TAGGED_VALID_STEP}", dt, good)
+    lake.write_partition(f"work/{TAGGED_VALID_STEP}", dt, carry.with_fingerprint(good, fp))
     lake.write_partition(f"work/{TAGGED_QUARANTINE_STEP}", dt,
                          pa.Table.from_pylist(quarantine, schema=QUARANTINE.arrow_schema()))
-    return {"dt": str(dt), "tagged": len(df), "valid": good.num_rows, "quarantined": len(bad),
+    return {"dt": str(dt), "tagged": table.num_rows, "valid": good.num_rows, "quarantined": len(bad),
+            "evaluated_by_gx": len(rows), "carried": sum(carried_by_source.values()),
             "failed_expectations": sorted({n for names in found.failures.values() for n in names})}
 
 

@@ -138,6 +138,7 @@ def interpret(vr, df, suite_name: str, dt: date, run_id: str, source_col: str | 
     f = Findings(suite=suite_name)
     sources = df[source_col].tolist() if source_col and source_col in df.columns else None
     per_source_total = Counter(sources) if sources is not None else Counter()
+    source_of = dict(zip(df.index, sources, strict=True)) if sources is not None else {}  # by _row
     for r in vr.results:
         cfg = r.expectation_config
         name = expectation_name(cfg)
@@ -176,7 +177,7 @@ def interpret(vr, df, suite_name: str, dt: date, run_id: str, source_col: str | 
             if "observed_value" in res else None,
         })
         if row_level and sources is not None:
-            bad = Counter(sources[i] for i in idx)
+            bad = Counter(source_of[i] for i in idx)
             for src, total in sorted(per_source_total.items(), key=lambda kv: str(kv[0])):
                 f.runs.append({
                     **base,
