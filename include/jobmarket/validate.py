@@ -34,7 +34,12 @@ from typing import Any
 from jobmarket.config import Settings
 from jobmarket.lake import Lake
 from jobmarket.quality.runner import data_docs_index  # noqa: F401 - public API, kept
-from jobmarket.quality.suites import NORMALIZED_SUITE, ROW, SOURCE_HEALTH_SUITE
+from jobmarket.quality.suites import (
+    DESCRIPTION_CHARS,
+    NORMALIZED_SUITE,
+    ROW,
+    SOURCE_HEALTH_SUITE,
+)
 from jobmarket.quality.tables import (
     GATE_RESULTS,
     GATE_RESULTS_STEP,
@@ -103,6 +108,7 @@ def validate_frame(df, dt: date, lake: Lake, run_name: str, *, quality=None, hea
     from jobmarket.quality.config import load_quality
 
     cfg = quality or load_quality()
+    df = suites.validation_frame(df)  # the suite checks the description's length, not its text
     subset = ROW in df.columns
     if subset:
         df = df.set_axis(df[ROW].to_numpy())  # rows are addressed by their place in the whole batch
@@ -207,7 +213,7 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     sources = table.column("source").to_pylist()
     carried = carry.carried_mask(lake, dt, ids, VALIDATED_STEP, fp, NORMALIZED_STEP)
     rows = carry.gx_subset(sources, carried)
-    df = table.take(pa.array(rows, type=pa.int64())).to_pandas()
+    df = _gx_frame(table.take(pa.array(rows, type=pa.int64())))
     df[ROW] = rows
     gate_df = _gate_frame(table, cfg)
     carried_by_source = Counter(s for s, c, in_gx in zip(sources, carried, _flags(len(ids), rows), strict=True)
@@ -254,6 +260,16 @@ def _flags(n: int, rows: list[int]) -> list[bool]:
     for i in rows:
         flags[i] = True
     return flags
+
+
+def _gx_frame(table):
+    """The rows GX evaluates, as pandas, with the description's length instead of its text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    i = table.schema.get_field_index("description")
+    lengths = pc.cast(pc.utf8_length(table.column(i)), pa.float64())
+    return table.set_column(i, DESCRIPTION_CHARS, lengths).to_pandas()
 
 
 def _gate_frame(table, cfg):

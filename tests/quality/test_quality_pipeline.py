@@ -126,7 +126,7 @@ def test_provider_dataframe_operator_runs_our_suite(fixtures_dir):
     from great_expectations_provider.common.errors import GXValidationFailed
     from great_expectations_provider.operators.validate_dataframe import GXValidateDataFrameOperator
     from jobmarket.quality.config import load_quality
-    from jobmarket.quality.suites import ROW, build_normalized_suite
+    from jobmarket.quality.suites import ROW, build_normalized_suite, validation_frame
     from jobmarket.schema import NORMALIZED
     from jobmarket.sources import BoardContext, get_adapter
 
@@ -140,7 +140,7 @@ def test_provider_dataframe_operator_runs_our_suite(fixtures_dir):
         df[ROW] = range(len(df))
         if broken:
             df.loc[0, "salary_currency"] = "$"
-        return df
+        return validation_frame(df)
 
     for broken in (False, True):
         op = GXValidateDataFrameOperator(
