@@ -77,23 +77,40 @@ def parse_board_dir(lake: Lake, source, board: str, d, manifest: dict) -> list[d
     return rows
 
 
-def parse_board_units(lake: Lake, source, board: str, d, manifest: dict, reuse=None):
+def parse_board_units(lake: Lake, source, board: str, d, manifest: dict, reuse=None,
+                      record_keys: set[str] | None = None):
     """The postings of one landed board as units: ``(key, ctx, rows)`` where
     ``rows`` is either the parsed records of the unit or, when ``reuse`` has
     the unit's key, the list of row numbers to take from the earlier parse.
 
     A unit is one posting object of a response, or a whole response for
     families parsed a response at a time. Raises ParseError if any response
-    is bad: a board is published whole or not at all.
+    is bad: a board is published whole or not at all. ``record_keys``
+    collects the JSON keys of the raw records (for the schema drift gate),
+    before anything can fail.
     """
+    from jobmarket.quality.history import record_keys as keys_of
     from jobmarket.reuse import object_key, response_key
+    from jobmarket.sources.base import load_json
 
     adapter = get_adapter(source.family)
     out = []
+    parsed = set()
     for f, ctx in _board_files(source, board, manifest):
+        parsed.add(f["name"])
         body = lake.read_raw(d, f["name"])
+        data = None
+        if adapter.splits or record_keys is not None:
+            try:
+                data = json.loads(body)
+            except (ValueError, UnicodeDecodeError):
+                data = None
+            if record_keys is not None and data is not None:
+                record_keys |= keys_of(data) or set()
         if adapter.splits:
-            for obj in adapter.split(body, ctx):
+            if data is None:
+                load_json(body, ctx)  # raises the ParseError naming the board
+            for obj in adapter.items(data, ctx):
                 key = object_key(ctx.family, board, ctx.company, obj)
                 hit = reuse.lookup(key) if reuse is not None else None
                 out.append((key, ctx, hit if hit is not None else [adapter._one(obj, ctx)]))
@@ -101,6 +118,13 @@ def parse_board_units(lake: Lake, source, board: str, d, manifest: dict, reuse=N
             key = response_key(ctx.family, board, ctx.company, f.get("kind", "list"), ctx.url, body)
             hit = reuse.lookup(key) if reuse is not None else None
             out.append((key, ctx, hit if hit is not None else adapter.parse(body, ctx)))
+    if record_keys is not None:  # responses that carry no postings still show the format
+        for name in manifest.get("landed", []):
+            if name not in parsed:
+                try:
+                    record_keys |= keys_of(json.loads(lake.read_raw(d, name))) or set()
+                except (OSError, ValueError, EOFError):
+                    pass
     return out
 
 
@@ -347,6 +371,7 @@ def parse_date(
     """
     import pyarrow as pa
 
+    from jobmarket.quality.history import raw_keys
     from jobmarket.reuse import KEYS_STEP, REUSED_FROM_KEY, Reuse, keys_schema
 
     settings = settings or Settings.from_env()
@@ -355,6 +380,7 @@ def parse_date(
     earlier = Reuse(lake, dt) if reuse else None
     out = _ParseOutput(dt, run_id, NormalizeCache(lake))
     health: list[dict[str, Any]] = []
+    seen_keys: dict[str, dict[str, set[str]]] = {}
     for source in sources.sources:
         landed = dict(lake.raw_boards(source.family, dt))
         for board in source.boards:
@@ -370,8 +396,9 @@ def parse_date(
             manifest = lake.read_manifest(d) or {}
             row = _health_row(dt, source, board.token, manifest, run_id)
             if row["status"] in ("ok", "not_modified"):
+                keys = seen_keys.setdefault(source.family, {}).setdefault(board.token, set())
                 try:
-                    units = parse_board_units(lake, source, board.token, d, manifest, earlier)
+                    units = parse_board_units(lake, source, board.token, d, manifest, earlier, keys)
                 except ParseError as exc:
                     row["status"], row["error"] = "failed", f"parse: {exc}"[:2000]
                     log.error("%s/%s: %s", source.name, board.token, exc)
@@ -381,6 +408,8 @@ def parse_date(
                         row["status"] = "empty"
             health.append(row)
     out.cache.save()
+    for family in {s.family for s in sources.sources}:
+        raw_keys(lake, family, dt, use_cache=False, known=seen_keys.get(family, {}))
     table = out.table(earlier)
     clusters, minhash = _dup_clusters(table, out, earlier)
     i = table.schema.get_field_index("dup_cluster_id")

@@ -269,7 +269,7 @@ def evaluate(
             if null_today is not None and source in null_today.index:
                 today_rate = float(null_today.at[source, col])
                 results.append(null_rate_gate(ncfg, source, col, today_rate, past, min_dates))
-        today_keys = raw_keys(lake, source, dt, use_cache=False)
+        today_keys = raw_keys(lake, source, dt)  # written by this date's parse step
         if today_keys:
             past_keys = [raw_keys(lake, source, h.dt) for h in history]
             results.append(schema_drift_gate(cfg.gate("schema_drift", source), source, today_keys,

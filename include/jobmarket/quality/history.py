@@ -131,10 +131,13 @@ def record_keys(doc: Any) -> set[str] | None:
     return keys
 
 
-def raw_keys(lake: Lake, family: str, dt: date, *, use_cache: bool = True) -> dict[str, list[str]]:
+def raw_keys(lake: Lake, family: str, dt: date, *, use_cache: bool = True,
+             known: dict[str, set[str]] | None = None) -> dict[str, list[str]]:
     """board -> sorted JSON keys of its raw records on ``dt`` (boards whose raw
-    is JSON with records). Cached per date and family under work/raw_keys; the
-    run's own date is always read afresh (a failed board may land later)."""
+    is JSON with records). Cached per date and family under work/raw_keys.
+    The parse step writes the cache for its date with ``known`` (the keys it
+    saw while parsing, so the raw is not read twice), and any rerun of parse
+    rewrites it: a board that failed and landed later is parsed again."""
     cache = lake.work_dir(RAW_KEYS_STEP, dt) / f"{family}.json"
     if use_cache:
         try:
@@ -145,6 +148,10 @@ def raw_keys(lake: Lake, family: str, dt: date, *, use_cache: bool = True) -> di
     for board, d in lake.raw_boards(family, dt):
         manifest = lake.read_manifest(d) or {}
         if manifest.get("status") not in PARSED_STATUSES:
+            continue
+        if known is not None and board in known:
+            if known[board]:
+                out[board] = sorted(known[board])
             continue
         keys: set[str] = set()
         for name in manifest.get("landed", []):
