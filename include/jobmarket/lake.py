@@ -19,6 +19,7 @@ Layout under the lake root (``$JOBMARKET_LAKE``, default ``data/``)::
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -107,6 +108,22 @@ class Lake:
         target = self.partition_dir(table_path, dt)
         _swap_into_place(stage, target)
         return target
+
+    @contextlib.contextmanager
+    def partition_writer(self, table_path: str, dt: date | str, schema, *, filename: str = "part-0.parquet"):
+        """A ParquetWriter for ``table_path/dt=<dt>/``, written in batches and
+        swapped in only when the block ends without an error (so a failed
+        step never leaves half a partition)."""
+        import pyarrow.parquet as pq
+
+        stage = self.new_staging_dir(f"{table_path}.dt={dt}")
+        try:
+            with pq.ParquetWriter(stage / filename, schema, compression="zstd", use_dictionary=True) as writer:
+                yield writer
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        _swap_into_place(stage, self.partition_dir(table_path, dt))
 
     def write_json(self, path: Path, obj: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -484,33 +484,84 @@ class TagCache:
     night re-tags only postings whose text changed, and any date can be
     rebuilt in any order with the same result. A new tagger version starts an
     empty cache: retagging history is a rebuild of the dates.
+
+    Entries stay in Arrow (one table per cache file) and are taken by row
+    number: a night's hits never become Python objects.
     """
 
     def __init__(self, lake: Lake, version: str):
         import re
 
-        self.dir = lake.root / "cache" / "tags" / f"tagger={re.sub(r'[^A-Za-z0-9._+-]', '_', version)}"
-        self.entries: dict[str, dict] = {}
         import pyarrow.parquet as pq
 
+        self.dir = lake.root / "cache" / "tags" / f"tagger={re.sub(r'[^A-Za-z0-9._+-]', '_', version)}"
+        self.schema = _tag_cache_schema()
+        self.tables: list = []
+        self.index: dict[str, tuple[int, int]] = {}
+        self.new: list = []
         for f in sorted(self.dir.glob("*.parquet")):
-            for row in pq.read_table(f).to_pylist():
-                self.entries[row.pop("key")] = row
+            try:
+                t = pq.read_table(f).select(self.schema.names).cast(self.schema)
+            except (KeyError, ValueError, NotImplementedError) as exc:  # another layout: tag those again
+                log.warning("tag cache file %s not used: %s", f, exc)
+                continue
+            self.add(t, new=False)
+        self.preexisting = len(self.tables)
 
-    def save(self, new: dict[str, dict]) -> None:
+    def add(self, table, *, new: bool = True) -> None:
+        ti = len(self.tables)
+        self.tables.append(table)
+        for r, key in enumerate(table.column("key").to_pylist()):
+            self.index.setdefault(key, (ti, r))
+        if new:
+            self.new.append(table)
+
+    def columns(self, refs: list[tuple[int, int]]):
+        """The cached tag columns of ``refs`` ((table, row) pairs), in order."""
+        import pyarrow as pa
+
+        by_table: dict[int, list[int]] = {}
+        for ti, r in refs:
+            by_table.setdefault(ti, []).append(r)
+        parts, offset, where = [], 0, {}
+        for ti, rows in by_table.items():
+            parts.append(self.tables[ti].take(pa.array(rows, type=pa.int64())))
+            where[ti] = offset
+            offset += len(rows)
+        seen = dict.fromkeys(by_table, 0)
+        perm = []
+        for ti, _ in refs:
+            perm.append(where[ti] + seen[ti])
+            seen[ti] += 1
+        table = pa.concat_tables(parts) if parts else self.schema.empty_table()
+        return table.take(pa.array(perm, type=pa.int64()))
+
+    def save(self) -> None:
         import uuid
 
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        if not new:
+        if not self.new:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
-        rows = [{"key": k, **v} for k, v in new.items()]
         tmp = self.dir / f".part-{uuid.uuid4().hex}.tmp"
-        pq.write_table(pa.Table.from_pylist(rows), tmp, compression="zstd")
+        pq.write_table(pa.concat_tables(self.new), tmp, compression="zstd")
         tmp.rename(self.dir / f"part-{uuid.uuid4().hex}.parquet")
-        self.entries.update(new)
+        self.new = []
+
+
+def _tag_cache_schema():
+    import pyarrow as pa
+
+    from jobmarket.schema import TAGGED
+
+    tagged = TAGGED.arrow_schema()
+    return pa.schema([pa.field("key", pa.string())] + [tagged.field(n) for n in _tag_names()])
+
+
+def _tag_names() -> list[str]:
+    return [c.name for c in TAG_COLUMNS] + ["skill_categories"]
 
 
 def _tag_record(res: dict) -> dict[str, Any]:
@@ -534,42 +585,66 @@ def _tag_record(res: dict) -> dict[str, Any]:
 
 
 def tag_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any]:
-    """Tag every validated posting of ``dt`` (only new text is actually tagged)."""
+    """Tag every validated posting of ``dt`` (only new text is actually tagged).
+
+    Reads and writes in batches of rows, so the descriptions of a large night
+    are never all in memory as Python strings.
+    """
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from jobmarket.schema import TAGGED
     from jobmarket.tagger import TAGGER_VERSION, tag
 
     settings = settings or Settings.from_env()
     lake = Lake(settings.lake)
-    table = _read(lake, VALIDATED_STEP, dt)
+    path = lake.partition_dir(f"work/{VALIDATED_STEP}", dt) / "part-0.parquet"
+    if not path.is_file():
+        raise PipelineError(f"missing input {path}: run the previous step for {dt} first")
     cache = TagCache(lake, TAGGER_VERSION)
-    new: dict[str, dict] = {}
-    records = []
-    hits = 0
-    for title, description in zip(
-        table.column("title").to_pylist(), table.column("description").to_pylist(), strict=True
-    ):
-        key = _tag_key(title, description)
-        rec = cache.entries.get(key)
-        hits += rec is not None
-        rec = rec or new.get(key)
-        if rec is None:
-            rec = new[key] = _tag_record(tag(title, description))
-        records.append(rec)
-    cache.save(new)
     schema = TAGGED.arrow_schema()
-    for name in [c.name for c in TAG_COLUMNS] + ["skill_categories"]:
-        field = schema.field(name)
-        table = table.append_column(field, pa.array([r[name] for r in records], type=field.type))
-    table = table.append_column(schema.field("version_id"), pa.array(version_ids(table), type=pa.string()))
-    lake.write_partition(f"work/{TAGGED_STEP}", dt, table.select(TAGGED.column_names))
+    names = _tag_names()
+    rows = hits = newly = 0
+    archetypes: Counter = Counter()
+    with lake.partition_writer(f"work/{TAGGED_STEP}", dt, schema) as writer:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=_BATCH_ROWS):
+            table = pa.Table.from_batches([batch])
+            refs: list[tuple[int, int]] = []
+            fresh: list[dict[str, Any]] = []
+            fresh_at: dict[str, int] = {}
+            for title, description in zip(
+                table.column("title").to_pylist(), table.column("description").to_pylist(), strict=True
+            ):
+                key = _tag_key(title, description)
+                ref = cache.index.get(key)
+                if ref is None:
+                    j = fresh_at.get(key)
+                    if j is None:
+                        j = fresh_at[key] = len(fresh)
+                        fresh.append({"key": key, **_tag_record(tag(title, description))})
+                    ref = (-1, j)
+                elif ref[0] < cache.preexisting:
+                    hits += 1
+                refs.append(ref)
+            if fresh:
+                cache.add(pa.Table.from_pylist(fresh, schema=cache.schema))
+                newly += len(fresh)
+                last = len(cache.tables) - 1
+                refs = [(last, j) if ti < 0 else (ti, j) for ti, j in refs]
+            tags = cache.columns(refs)
+            for name in names:
+                table = table.append_column(schema.field(name), tags.column(name))
+            table = table.append_column(schema.field("version_id"), pa.array(version_ids(table), type=pa.string()))
+            writer.write_table(table.select(TAGGED.column_names).cast(schema))
+            archetypes.update(tags.column("archetype").to_pylist())
+            rows += table.num_rows
+    cache.save()
     return {
         "dt": str(dt),
-        "tagged": table.num_rows,
-        "newly_tagged": len(new),
+        "tagged": rows,
+        "newly_tagged": newly,
         "from_cache": hits,
-        "archetypes": dict(Counter(r["archetype"] for r in records)),
+        "archetypes": dict(archetypes),
     }
 
 
