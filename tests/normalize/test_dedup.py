@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
+import pytest
 from jobmarket.normalize import assign_dup_clusters
+from jobmarket.normalize.dedup import NUM_PERM, signature_bytes, signature_from_bytes
 
 from tests.normalize.helpers import parsed
+from tests.support import FIXTURES, REPO
 
 
 def _gitlab():
@@ -70,3 +75,54 @@ def test_deterministic_and_order_independent():
     forward = dict(zip([r["posting_id"] for r in rows], assign_dup_clusters(rows), strict=True))
     backward = dict(zip([r["posting_id"] for r in rows[::-1]], assign_dup_clusters(rows[::-1]), strict=True))
     assert forward == backward and forward["a:0"] == "a:0" == forward[ae["posting_id"]]
+
+
+def test_stored_signatures_are_reused():
+    gh = _gitlab()
+    rows = [*gh, *({**r, "posting_id": f"copy:{k}", "description": _edit(r["description"], 4, seed=k)}
+                   for k, r in enumerate(gh) if r["description"])]
+    stored: dict[int, bytes] = {}
+    first = assign_dup_clusters(rows, signatures=stored)
+    assert stored and all(len(b) == 8 * NUM_PERM for b in stored.values())
+    assert signature_bytes(signature_from_bytes(stored[0])) == stored[0]
+
+    def no_texts(indices):
+        raise AssertionError(f"texts fetched for {indices}")
+
+    again = dict(stored)
+    assert assign_dup_clusters([{**r, "description": None, "has_text": bool(r["description"])} for r in rows],
+                               signatures=again, texts=no_texts) == first
+    assert again == stored
+
+
+def test_signature_from_bytes_rejects_other_data():
+    for bad in (b"", b"\0" * 8 * (NUM_PERM - 1), b"\xff" * 8 * NUM_PERM):
+        with pytest.raises(ValueError):
+            signature_from_bytes(bad)
+
+
+_NO_DATASKETCH = """
+import json, sys
+from pathlib import Path
+from jobmarket.normalize.dedup import assign_dup_clusters, signature_from_bytes
+lines = Path(sys.argv[1]).read_text(encoding="utf-8").splitlines()
+descs = [json.loads(line)["description"] for line in lines if line.strip()]
+rows = [{"posting_id": f"p:{i}", "source": "greenhouse", "board": "b", "company": "Acme",
+         "title": "Data Engineer" if i < 100 else "Analyst", "location": "Berlin, Germany",
+         "description": descs[i % 50] + (" edited" * (i % 3))} for i in range(130)]
+stored = {}
+first = assign_dup_clusters(rows, signatures=stored)  # a group of 100 (LSH) and one of 30
+assert len(set(first)) < len(rows) and len(stored) == len(rows)
+assert assign_dup_clusters(rows, signatures=stored) == first
+assert len(signature_from_bytes(stored[0])) == 64
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("datasketch", "scipy")))
+"""
+
+
+def test_dedup_imports_neither_datasketch_nor_scipy():
+    fixture = FIXTURES / "postings" / "labelled_dev.jsonl"
+    if not fixture.is_file():
+        pytest.skip("labelled_dev.jsonl missing")
+    out = subprocess.run([sys.executable, "-c", _NO_DATASKETCH, str(fixture)], cwd=REPO,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
