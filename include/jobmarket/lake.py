@@ -125,6 +125,29 @@ class Lake:
             raise
         _swap_into_place(stage, self.partition_dir(table_path, dt))
 
+    @staticmethod
+    def take_rows(path: Path, rows: list[int], batch_size: int = 5_000):
+        """Rows ``rows`` (ascending positions) of one Parquet file, read a batch
+        at a time so that picking a few rows never loads the whole file."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(path)
+        wanted = sorted(rows)
+        parts, start, k = [], 0, 0
+        for batch in pf.iter_batches(batch_size=batch_size):
+            end = start + batch.num_rows
+            here = []
+            while k < len(wanted) and wanted[k] < end:
+                here.append(wanted[k] - start)
+                k += 1
+            if here:
+                parts.append(pa.Table.from_batches([batch]).take(pa.array(here, type=pa.int64())))
+            start = end
+            if k == len(wanted):
+                break
+        return pa.concat_tables(parts) if parts else pf.schema_arrow.empty_table()
+
     def write_json(self, path: Path, obj: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")

@@ -443,13 +443,13 @@ def parse_date(
     }
 
 
-def _read(lake: Lake, step: str, dt: date):
+def _read(lake: Lake, step: str, dt: date, columns: list[str] | None = None):
     import pyarrow.parquet as pq
 
     path = lake.partition_dir(f"work/{step}", dt) / "part-0.parquet"
     if not path.is_file():
         raise PipelineError(f"missing input {path}: run the previous step for {dt} first")
-    return pq.read_table(path)
+    return pq.read_table(path, columns=columns)
 
 
 _VERSION_FIELDS = (
@@ -662,7 +662,7 @@ def publish_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any
 
     settings = settings or Settings.from_env()
     lake = Lake(settings.lake)
-    tagged = _read(lake, TAGGED_VALID_STEP, dt)
+    tagged = _read(lake, TAGGED_VALID_STEP, dt, columns=OBSERVATIONS.column_names)  # no texts
     tagged = tagged.take(pc.sort_indices(tagged, sort_keys=[("posting_id", "ascending")]))
     observations = tagged.select(OBSERVATIONS.column_names).cast(OBSERVATIONS.arrow_schema())
     q = quality_partitions(lake, dt)

@@ -184,11 +184,13 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     """Validate the normalized partition of ``dt``; write good rows, quarantine,
     validation_runs and gate_results to work/. Returns a summary dict."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     from jobmarket.quality import carry
     from jobmarket.quality.config import load_quality
     from jobmarket.transform import (
+        _BATCH_ROWS,
         HEALTH_STEP,
         NORMALIZED_STEP,
         QUARANTINE_STEP,
@@ -202,26 +204,35 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     path = lake.partition_dir(f"work/{NORMALIZED_STEP}", dt) / "part-0.parquet"
     if not path.is_file():
         raise PipelineError(f"missing input {path}: run parse for {dt} first")
-    table = pq.read_table(path)
+    # The descriptions are most of the batch: read without them, and take
+    # their lengths (all the suite checks) from the column read alone.
+    pf = pq.ParquetFile(path)
+    light = pf.read(columns=[c for c in pf.schema_arrow.names if c != "description"])
+    lengths = pc.cast(pc.utf8_length(pf.read(columns=["description"]).column(0)), pa.float64())
+    n = light.num_rows
     hpath = lake.partition_dir(f"work/{HEALTH_STEP}", dt) / "part-0.parquet"
     health = pq.read_table(hpath).to_pandas() if hpath.is_file() else None
 
     # Rows unchanged since an earlier date where they passed keep that verdict
     # (jobmarket.quality.carry); GX evaluates the others. Gates see every row.
     fp = carry.fingerprint(repr(cfg))
-    ids = table.column("posting_id").to_pylist()
-    sources = table.column("source").to_pylist()
+    ids = light.column("posting_id").to_pylist()
+    sources = light.column("source").to_pylist()
     carried = carry.carried_mask(lake, dt, ids, VALIDATED_STEP, fp, NORMALIZED_STEP)
     rows = carry.gx_subset(sources, carried)
-    df = _gx_frame(table.take(pa.array(rows, type=pa.int64())))
+    take = pa.array(rows, type=pa.int64())
+    df = _gx_frame(light.take(take), lengths.take(take))
     df[ROW] = rows
-    gate_df = _gate_frame(table, cfg)
-    carried_by_source = Counter(s for s, c, in_gx in zip(sources, carried, _flags(len(ids), rows), strict=True)
+    gate_df = _gate_frame(light, lengths, cfg)
+    carried_by_source = Counter(s for s, c, in_gx in zip(sources, carried, _flags(n, rows), strict=True)
                                 if c and not in_gx)
+
+    def records(idx: list[int]) -> list[dict[str, Any]]:
+        return Lake.take_rows(path, idx).to_pylist()
+
     out = validate_frame(df, dt, lake, run_name=f"{dt}__{run_id}", quality=cfg, health=health, run_id=run_id,
-                         gate_df=gate_df, records=lambda idx: table.take(pa.array(idx, type=pa.int64())).to_pylist(),
-                         carried_by_source=carried_by_source, total_rows=table.num_rows)
-    del df
+                         gate_df=gate_df, records=records, carried_by_source=carried_by_source, total_rows=n)
+    del df, gate_df
 
     lake.write_partition(f"work/{VALIDATION_RUNS_STEP}", dt,
                          pa.Table.from_pylist(out["runs"], schema=VALIDATION_RUNS.arrow_schema()))
@@ -231,17 +242,25 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
         raise ValidationFailed(f"validation of {dt} failed at batch level: " + "; ".join(out["systemic"]))
 
     bad = out["bad"]
-    good_table = table.filter(pa.array([i not in bad for i in range(table.num_rows)])) if bad else table
-    good_table = carry.with_fingerprint(good_table.cast(NORMALIZED.arrow_schema()), fp)
-    lake.write_partition(f"work/{VALIDATED_STEP}", dt, good_table)
+    schema = NORMALIZED.arrow_schema()
+    schema = schema.with_metadata({**(schema.metadata or {}), carry.FINGERPRINT_KEY: fp.encode()})
+    n_good = 0
+    with lake.partition_writer(f"work/{VALIDATED_STEP}", dt, schema) as writer:
+        start = 0
+        for batch in pf.iter_batches(batch_size=_BATCH_ROWS):
+            keep = [start + i not in bad for i in range(batch.num_rows)]
+            start += batch.num_rows
+            part = pa.Table.from_batches([batch]).filter(pa.array(keep, type=pa.bool_()))
+            writer.write_table(part.cast(schema))
+            n_good += part.num_rows
     lake.write_partition(f"work/{QUARANTINE_STEP}", dt,
                          pa.Table.from_pylist(out["quarantine"], schema=QUARANTINE.arrow_schema()))
     failed = sorted({r["expectation"] for r in out["runs"] if r["source"] is None and not r["success"]})
     gate_outcomes = Counter(g.outcome for g in out["gates"])
     return {
         "dt": str(dt),
-        "parsed": table.num_rows,
-        "valid": good_table.num_rows,
+        "parsed": n,
+        "valid": n_good,
         "evaluated_by_gx": len(rows),
         "carried": sum(carried_by_source.values()),
         "quarantined": len(out["quarantine"]),
@@ -262,17 +281,14 @@ def _flags(n: int, rows: list[int]) -> list[bool]:
     return flags
 
 
-def _gx_frame(table):
+def _gx_frame(light, lengths):
     """The rows GX evaluates, as pandas, with the description's length instead of its text."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    from jobmarket.quality.suites import validation_columns
 
-    i = table.schema.get_field_index("description")
-    lengths = pc.cast(pc.utf8_length(table.column(i)), pa.float64())
-    return table.set_column(i, DESCRIPTION_CHARS, lengths).to_pandas()
+    return light.append_column(DESCRIPTION_CHARS, lengths).select(validation_columns()).to_pandas()
 
 
-def _gate_frame(table, cfg):
+def _gate_frame(light, lengths, cfg):
     """The columns the batch gates read, for every row, as pandas: long text
     columns become a marker with the same nulls (the gates only count nulls)."""
     import pyarrow as pa
@@ -284,10 +300,14 @@ def _gate_frame(table, cfg):
     for o in cfg.overrides.values():
         if "null_rate_jump" in o:
             cols += list(o["null_rate_jump"].columns)
-    cols = [c for c in dict.fromkeys(cols) if c in table.column_names]
     out = {}
-    for c in cols:
-        col = table.column(c)
+    for c in dict.fromkeys(cols):
+        if c == "description":  # only its nulls matter here
+            col = lengths
+        elif c in light.column_names:
+            col = light.column(c)
+        else:
+            continue
         if c not in ("source", "board") and pa.types.is_string(col.type):
             col = pc.if_else(pc.is_valid(col), pa.scalar("x"), pa.scalar(None, pa.string()))
         out[c] = col

@@ -52,7 +52,16 @@ def validate_tagged_date(dt: date, *, settings: Settings | None = None, run_id: 
 
     settings = settings or Settings.from_env()
     lake = Lake(settings.lake)
-    table = _read(lake, TAGGED_STEP, dt)
+    import pyarrow.parquet as pq
+
+    from jobmarket.transform import _BATCH_ROWS, PipelineError
+
+    path = lake.partition_dir(f"work/{TAGGED_STEP}", dt) / "part-0.parquet"
+    if not path.is_file():
+        raise PipelineError(f"missing input {path}: run the previous step for {dt} first")
+    pf = pq.ParquetFile(path)
+    checked = ["posting_id", "source", "board", *(c.name for c in TAG_COLUMNS)]
+    table = pf.read(columns=checked)  # what the suite checks: no descriptions
     # Rows reused by the parse step that passed this suite on that earlier
     # date keep their verdict (jobmarket.quality.carry); GX sees the rest, and
     # only the columns the suite checks.
@@ -64,8 +73,7 @@ def validate_tagged_date(dt: date, *, settings: Settings | None = None, run_id: 
     in_gx = set(rows)
     carried_by_source = Counter(s for i, (s, c) in enumerate(zip(sources, carried, strict=True))
                                 if c and i not in in_gx)
-    checked = ["posting_id", "source", "board", *(c.name for c in TAG_COLUMNS)]
-    df = table.select(checked).take(pa.array(rows, type=pa.int64())).to_pandas()
+    df = table.take(pa.array(rows, type=pa.int64())).to_pandas()
     df[ROW] = rows
     df = df.set_axis(rows)
     vr = runner.run_suite(lake, df, suites.build_tagged_suite, f"{dt}__{run_id}")
@@ -85,13 +93,20 @@ def validate_tagged_date(dt: date, *, settings: Settings | None = None, run_id: 
 
     bad = found.bad_rows()
     quarantine = quarantine_rows(df, found.failures, found.offending, dt,
-                                 records=lambda idx: table.take(pa.array(idx, type=pa.int64())).to_pylist())
-    keep = pa.array([i not in found.failures for i in range(table.num_rows)])
-    good = table.filter(keep)
-    lake.write_partition(f"work/{TAGGED_VALID_STEP}", dt, carry.with_fingerprint(good, fp))
+                                 records=lambda idx: Lake.take_rows(path, idx).to_pylist())
+    schema = pf.schema_arrow
+    schema = schema.with_metadata({**(schema.metadata or {}), carry.FINGERPRINT_KEY: fp.encode()})
+    n_good, start = 0, 0
+    with lake.partition_writer(f"work/{TAGGED_VALID_STEP}", dt, schema) as writer:
+        for batch in pf.iter_batches(batch_size=_BATCH_ROWS):
+            keep = pa.array([start + i not in found.failures for i in range(batch.num_rows)], type=pa.bool_())
+            start += batch.num_rows
+            part = pa.Table.from_batches([batch]).filter(keep)
+            writer.write_table(part.cast(schema))
+            n_good += part.num_rows
     lake.write_partition(f"work/{TAGGED_QUARANTINE_STEP}", dt,
                          pa.Table.from_pylist(quarantine, schema=QUARANTINE.arrow_schema()))
-    return {"dt": str(dt), "tagged": table.num_rows, "valid": good.num_rows, "quarantined": len(bad),
+    return {"dt": str(dt), "tagged": table.num_rows, "valid": n_good, "quarantined": len(bad),
             "evaluated_by_gx": len(rows), "carried": sum(carried_by_source.values()),
             "failed_expectations": sorted({n for names in found.failures.values() for n in names})}
 
