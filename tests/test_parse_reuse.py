@@ -183,3 +183,19 @@ def test_unchanged_rows_keep_their_verdict_and_the_outputs_equal_a_full_validati
     runs = [r for r in _table(inc, VALIDATION_RUNS_STEP, D2).to_pylist()
             if r["suite"] == "normalized_postings" and r["source"] is None]
     assert all(r["rows_carried"] == two["validate"]["carried"] for r in runs)
+
+
+def test_small_batches_give_the_same_rows(lakes, monkeypatch):
+    """Rows are written and reused a batch (row group) at a time; batch
+    boundaries must not change anything."""
+    import jobmarket.transform as transform
+
+    sources, inc, cold = lakes
+    monkeypatch.setattr(transform, "_BATCH_ROWS", 7)
+    parse_date(D1, settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    assert pq.ParquetFile(inc.partition_dir(f"work/{NORMALIZED_STEP}", D1) / "part-0.parquet").num_row_groups > 3
+    second = parse_date(D2, settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    monkeypatch.setattr(transform, "_BATCH_ROWS", 5_000)
+    parse_date(D2, settings=Settings(lake=cold.root), sources=sources, run_id="r")
+    assert second["parsed"] == 3
+    assert _table(inc, NORMALIZED_STEP, D2).equals(_table(cold, NORMALIZED_STEP, D2))

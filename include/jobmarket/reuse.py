@@ -129,7 +129,10 @@ class Reuse:
         self.index: dict[str, list[int]] = {}
         self.minhash: list[bytes | None] = []
         self._path = None
-        self._table = None
+        self._pf = None
+        self._starts: list[int] = []
+        self._cached = None
+        self._cached_group: int | None = None
         base = lake.table_dir(f"work/{KEYS_STEP}")
         earlier = sorted(
             (date.fromisoformat(d.name.split("=", 1)[1]) for d in base.glob("dt=*") if d.is_dir()),
@@ -168,10 +171,40 @@ class Reuse:
     def lookup(self, key: str) -> list[int] | None:
         return self.index.get(key)
 
-    def table(self):
-        """The earlier date's parsed rows (read once, when first needed)."""
+    def take(self, rows: list[int]):
+        """Rows of the earlier parse by position, in the order asked.
+
+        The earlier file is read a row group at a time (the parse step writes
+        one per batch), keeping the last group read: a night asks for rows in
+        nearly the earlier order, so each group is read about once.
+        """
+        import bisect
+
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        if self._table is None and self._path is not None:
-            self._table = pq.read_table(self._path)
-        return self._table
+        if self._pf is None:
+            self._pf = pq.ParquetFile(self._path)
+            md = self._pf.metadata
+            self._starts = []
+            start = 0
+            for g in range(md.num_row_groups):
+                self._starts.append(start)
+                start += md.row_group(g).num_rows
+        parts, run, group = [], [], None
+        for j in rows:
+            g = bisect.bisect_right(self._starts, j) - 1
+            if g != group and run:
+                parts.append(self._group(group).take(pa.array(run, type=pa.int64())))
+                run = []
+            group = g
+            run.append(j - self._starts[g])
+        if run:
+            parts.append(self._group(group).take(pa.array(run, type=pa.int64())))
+        return pa.concat_tables(parts) if parts else self._pf.schema_arrow.empty_table()
+
+    def _group(self, g: int):
+        if self._cached_group != g:
+            self._cached = self._pf.read_row_group(g)
+            self._cached_group = g
+        return self._cached

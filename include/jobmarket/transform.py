@@ -247,19 +247,26 @@ _BATCH_ROWS = 5_000  # new rows are moved into Arrow in batches: bounded Python 
 
 
 class _ParseOutput:
-    """The rows of one date in output order: taken from an earlier parse
-    (``Reuse``) or parsed now, with the key of the unit each came from."""
+    """The rows of one date, written in output order to a staging Parquet file
+    a batch at a time: each row taken from an earlier parse (``Reuse``) or
+    parsed now, with the key of the unit it came from. Nothing but the keys
+    and a batch of rows is held in memory."""
 
-    def __init__(self, dt: date, run_id: str, cache: NormalizeCache):
-        self.dt, self.run_id, self.cache = dt, run_id, cache
-        self.order: list[int] = []  # >= 0: row of the earlier parse; < 0: -(n + 1) for new row n
-        self.fetched_at: list[Any] = []
+    def __init__(self, dt: date, run_id: str, cache: NormalizeCache, reuse, path):
+        import pyarrow.parquet as pq
+
+        self.dt, self.run_id, self.cache, self.reuse = dt, run_id, cache, reuse
+        schema = NORMALIZED.arrow_schema()
+        i = schema.get_field_index("dup_cluster_id")  # set once every row is known
+        self.schema = schema.set(i, schema.field(i).with_nullable(True))
+        self.writer = pq.ParquetWriter(path, self.schema, compression="zstd", use_dictionary=True)
         self.unit_key: list[str] = []
         self.unit_row: list[int] = []
         self.reusable: list[bool] = []
         self.reused: list[bool] = []
-        self.batches: list = []
-        self.pending: list[dict[str, Any]] = []
+        self.prev_row: list[int] = []  # row of the earlier parse, or -1
+        self.pending: list = []  # (earlier row, None) or (-1, new record), in output order
+        self.pending_fetched: list = []
         self.new_rows = 0
         self.reused_rows = 0
 
@@ -268,91 +275,97 @@ class _ParseOutput:
         for key, ctx, rows in units:
             if rows and isinstance(rows[0], int):
                 for r, j in enumerate(rows):
-                    self.order.append(j)
-                    self._key(key, r, True, ctx, reused=True)
+                    self.pending.append((j, None))
+                    self._key(key, r, True, ctx, j)
                 self.reused_rows += len(rows)
             else:
                 normalize_new(rows, self.dt, self.run_id, self.cache)
                 # Pay converted at the scrape date's rate depends on the date, not the object.
                 ok = not any(r.get("posted_at") is None and r.get("salary_fx_date") is not None for r in rows)
                 for r, row in enumerate(rows):
-                    self.order.append(-(self.new_rows + 1))
-                    self.new_rows += 1
-                    self.pending.append(row)
-                    self._key(key, r, ok, ctx)
-                if len(self.pending) >= _BATCH_ROWS:
-                    self._flush()
+                    self.pending.append((-1, row))
+                    self._key(key, r, ok, ctx, -1)
+                self.new_rows += len(rows)
             n += len(rows)
+        if len(self.pending) >= _BATCH_ROWS:
+            self.flush()
         return n
 
-    def _key(self, key: str, r: int, ok: bool, ctx, reused: bool = False) -> None:
+    def _key(self, key: str, r: int, ok: bool, ctx, prev: int) -> None:
         self.unit_key.append(key)
         self.unit_row.append(r)
         self.reusable.append(ok)
-        self.reused.append(reused)
-        self.fetched_at.append(ctx.fetched_at)
+        self.reused.append(prev >= 0)
+        self.prev_row.append(prev)
+        self.pending_fetched.append(ctx.fetched_at)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Write the pending rows, in order, with the date's own columns set."""
         import pyarrow as pa
 
-        if self.pending:
-            self.batches.append(pa.RecordBatch.from_pylist(self.pending, schema=NORMALIZED.arrow_schema()))
-            self.pending = []
-
-    def table(self, reuse):
-        """Every row of the date, in output order, with the date's own columns set."""
-        import pyarrow as pa
-
-        self._flush()
-        schema = NORMALIZED.arrow_schema()
-        new = pa.Table.from_batches(self.batches, schema=schema)
-        self.batches = []
-        if self.reused_rows:
-            old = [j for j in self.order if j >= 0]
-            taken = reuse.table().take(pa.array(old, type=pa.int64())).cast(schema)
-            table = pa.concat_tables([taken, new])
+        if not self.pending:
+            return
+        old = [j for j, _ in self.pending if j >= 0]
+        new = [row for j, row in self.pending if j < 0]
+        parts = []
+        if old:
+            parts.append(self.reuse.take(old).cast(self.schema))
+        if new:
+            parts.append(pa.Table.from_pylist(new, schema=self.schema))
+        table = pa.concat_tables(parts)
+        if old and new:
             perm, i_old, i_new = [], 0, len(old)
-            for j in self.order:
+            for j, _ in self.pending:
                 if j >= 0:
                     perm.append(i_old)
                     i_old += 1
                 else:
-                    perm.append(i_new - j - 1)
+                    perm.append(i_new)
+                    i_new += 1
             table = table.take(pa.array(perm, type=pa.int64()))
-        else:
-            table = new
         n = table.num_rows
         for name, values in (
             ("scraped_date", [self.dt] * n),
             ("run_id", [self.run_id] * n),
-            ("fetched_at", self.fetched_at),
+            ("fetched_at", self.pending_fetched),
         ):
-            i = schema.get_field_index(name)
-            table = table.set_column(i, schema.field(i), pa.array(values, type=schema.field(i).type))
-        return table
+            i = self.schema.get_field_index(name)
+            table = table.set_column(i, self.schema.field(i), pa.array(values, type=self.schema.field(i).type))
+        self.writer.write_table(table)
+        self.pending, self.pending_fetched = [], []
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
 
 
-def _dup_clusters(table, out: _ParseOutput, reuse):
-    """``dup_cluster_id`` for every row and the MinHash signature per row
-    (carried over from the earlier parse for reused rows)."""
+def _dup_clusters(path, out: _ParseOutput, reuse):
+    """``dup_cluster_id`` for every row of the staged file and the MinHash
+    signature per row (carried over from the earlier parse for reused rows).
+    Reads the few columns it compares, and the descriptions only of rows that
+    need a new signature."""
     import pyarrow.compute as pc
+    import pyarrow.parquet as pq
 
     from jobmarket.normalize import assign_dup_clusters
 
     cols = ["posting_id", "source", "board", "company", "title", "location", "remote", "workplace_type",
             "company_key", "title_norm"]
-    rows = table.select(cols).to_pylist()
-    desc = table.column("description")
-    has_text = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(desc)), 0), False).to_pylist()
+    pf = pq.ParquetFile(path)
+    rows = pf.read(columns=cols).to_pylist()
+    has_text = []
+    for batch in pf.iter_batches(batch_size=_BATCH_ROWS, columns=["description"]):
+        desc = batch.column(0)
+        has_text += pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(desc)), 0), False).to_pylist()
     for r, t in zip(rows, has_text, strict=True):
         r["has_text"] = t
     signatures: dict[int, bytes] = {}
     if reuse is not None and reuse.minhash:
-        for i, j in enumerate(out.order):
+        for i, j in enumerate(out.prev_row):
             if j >= 0 and reuse.minhash[j] is not None:
                 signatures[i] = reuse.minhash[j]
     clusters = assign_dup_clusters(rows, signatures=signatures,
-                                   texts=lambda idx: desc.take(idx).to_pylist())
+                                   texts=lambda idx: Lake.take_rows(path, idx).column("description").to_pylist())
     return clusters, [signatures.get(i) for i in range(len(rows))]
 
 
@@ -369,7 +382,10 @@ def parse_date(
     Objects unchanged since the latest earlier parse are taken from it
     (``jobmarket.reuse``); ``reuse=False`` parses everything.
     """
+    import shutil
+
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from jobmarket.quality.history import raw_keys
     from jobmarket.reuse import KEYS_STEP, REUSED_FROM_KEY, Reuse, keys_schema
@@ -378,63 +394,75 @@ def parse_date(
     sources = sources or load_sources()
     lake = Lake(settings.lake)
     earlier = Reuse(lake, dt) if reuse else None
-    out = _ParseOutput(dt, run_id, NormalizeCache(lake))
-    health: list[dict[str, Any]] = []
-    seen_keys: dict[str, dict[str, set[str]]] = {}
-    for source in sources.sources:
-        landed = dict(lake.raw_boards(source.family, dt))
-        for board in source.boards:
-            d = landed.get(board.token)
-            if d is None:
-                row = _health_row(dt, source, board.token, None, run_id)
-                if is_stale(dt, settings, source):
-                    row["status"], row["error"] = "skipped_stale", f"no raw for past date {dt}; not scraped"
-                else:
-                    row["error"] = "no raw landed for this date (scrape did not run or crashed)"
+    stage = lake.new_staging_dir(f"work/{NORMALIZED_STEP}.rows")
+    try:
+        out = _ParseOutput(dt, run_id, NormalizeCache(lake), earlier, stage / "rows.parquet")
+        health: list[dict[str, Any]] = []
+        seen_keys: dict[str, dict[str, set[str]]] = {}
+        for source in sources.sources:
+            landed = dict(lake.raw_boards(source.family, dt))
+            for board in source.boards:
+                d = landed.get(board.token)
+                if d is None:
+                    row = _health_row(dt, source, board.token, None, run_id)
+                    if is_stale(dt, settings, source):
+                        row["status"], row["error"] = "skipped_stale", f"no raw for past date {dt}; not scraped"
+                    else:
+                        row["error"] = "no raw landed for this date (scrape did not run or crashed)"
+                    health.append(row)
+                    continue
+                manifest = lake.read_manifest(d) or {}
+                row = _health_row(dt, source, board.token, manifest, run_id)
+                if row["status"] in ("ok", "not_modified"):
+                    keys = seen_keys.setdefault(source.family, {}).setdefault(board.token, set())
+                    try:
+                        units = parse_board_units(lake, source, board.token, d, manifest, earlier, keys)
+                    except ParseError as exc:
+                        row["status"], row["error"] = "failed", f"parse: {exc}"[:2000]
+                        log.error("%s/%s: %s", source.name, board.token, exc)
+                    else:
+                        row["postings_found"] = out.add_board(units)
+                        if not row["postings_found"] and row["status"] == "ok":
+                            row["status"] = "empty"
                 health.append(row)
-                continue
-            manifest = lake.read_manifest(d) or {}
-            row = _health_row(dt, source, board.token, manifest, run_id)
-            if row["status"] in ("ok", "not_modified"):
-                keys = seen_keys.setdefault(source.family, {}).setdefault(board.token, set())
-                try:
-                    units = parse_board_units(lake, source, board.token, d, manifest, earlier, keys)
-                except ParseError as exc:
-                    row["status"], row["error"] = "failed", f"parse: {exc}"[:2000]
-                    log.error("%s/%s: %s", source.name, board.token, exc)
-                else:
-                    row["postings_found"] = out.add_board(units)
-                    if not row["postings_found"] and row["status"] == "ok":
-                        row["status"] = "empty"
-            health.append(row)
-    out.cache.save()
-    for family in {s.family for s in sources.sources}:
-        raw_keys(lake, family, dt, use_cache=False, known=seen_keys.get(family, {}))
-    table = out.table(earlier)
-    clusters, minhash = _dup_clusters(table, out, earlier)
-    i = table.schema.get_field_index("dup_cluster_id")
-    table = table.set_column(i, table.schema.field(i), pa.array(clusters, type=pa.string()))
-    keys = pa.table({
-        "posting_id": table.column("posting_id"),
-        "unit_key": out.unit_key,
-        "unit_row": pa.array(out.unit_row, type=pa.int32()),
-        "reusable": out.reusable,
-        "reused": out.reused,
-        "minhash": pa.array(minhash, type=pa.binary()),
-    }, schema=keys_schema())
-    if out.reused_rows:
-        keys = keys.replace_schema_metadata({**keys.schema.metadata,
-                                             REUSED_FROM_KEY: str(earlier.source_dt).encode()})
-    # Keys first: a keys partition without its rows is never used (row counts
-    # must match), and rows without keys are simply not reused.
-    lake.write_partition(f"work/{KEYS_STEP}", dt, keys)
-    lake.write_partition(f"work/{NORMALIZED_STEP}", dt, table)
+        out.close()
+        out.cache.save()
+        for family in {s.family for s in sources.sources}:
+            raw_keys(lake, family, dt, use_cache=False, known=seen_keys.get(family, {}))
+        clusters, minhash = _dup_clusters(stage / "rows.parquet", out, earlier)
+        keys = pa.table({
+            "posting_id": pq.read_table(stage / "rows.parquet", columns=["posting_id"]).column(0),
+            "unit_key": out.unit_key,
+            "unit_row": pa.array(out.unit_row, type=pa.int32()),
+            "reusable": out.reusable,
+            "reused": out.reused,
+            "minhash": pa.array(minhash, type=pa.binary()),
+        }, schema=keys_schema())
+        if out.reused_rows:
+            keys = keys.replace_schema_metadata({**keys.schema.metadata,
+                                                 REUSED_FROM_KEY: str(earlier.source_dt).encode()})
+        # Keys first: keys whose posting ids do not match the rows beside them are
+        # never used, and rows without keys are simply not reused.
+        lake.write_partition(f"work/{KEYS_STEP}", dt, keys)
+        schema = NORMALIZED.arrow_schema()
+        i = schema.get_field_index("dup_cluster_id")
+        per_source: Counter = Counter()
+        n, start = 0, 0
+        with lake.partition_writer(f"work/{NORMALIZED_STEP}", dt, schema) as writer:
+            for batch in pq.ParquetFile(stage / "rows.parquet").iter_batches(batch_size=_BATCH_ROWS):
+                table = pa.Table.from_batches([batch])
+                ids = pa.array(clusters[start: start + table.num_rows], type=pa.string())
+                start += table.num_rows
+                writer.write_table(table.set_column(i, schema.field(i), ids))
+                per_source.update(table.column("source").to_pylist())
+                n += table.num_rows
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     lake.write_partition(f"work/{HEALTH_STEP}", dt, pa.Table.from_pylist(health, schema=SOURCE_HEALTH.arrow_schema()))
     statuses = Counter(h["status"] for h in health)
-    per_source = Counter(table.column("source").to_pylist())
     return {
         "dt": str(dt),
-        "postings": table.num_rows,
+        "postings": n,
         "reused": out.reused_rows,
         "parsed": out.new_rows,
         "reused_from": str(earlier.source_dt) if earlier is not None and earlier.source_dt else None,
