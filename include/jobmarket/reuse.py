@@ -70,8 +70,10 @@ def parser_version() -> str:
 
 def object_key(family: str, board: str, company: str | None, obj: Any) -> str:
     """Key of one posting object of a response."""
-    payload = json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return _key(family, board, company, payload.encode("utf-8"))
+    # The object as the board sent it (key order kept: a reordered object is
+    # merely parsed again); ASCII escapes are the encoder's fastest path.
+    payload = json.dumps(obj, separators=(",", ":"), default=str)
+    return _key(family, board, company, payload.encode())
 
 
 def response_key(family: str, board: str, company: str | None, kind: str, url: str | None, body: bytes) -> str:

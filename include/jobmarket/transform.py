@@ -174,7 +174,7 @@ class NormalizeCache:
         from jobmarket.normalize.columns import rate_date
 
         values = [row.get(k) for k in _NORMALIZE_INPUTS] + [rate_date(row)]
-        return hashlib.sha1(json.dumps(values, default=str, ensure_ascii=False).encode()).hexdigest()
+        return hashlib.sha1(json.dumps(values, default=str, separators=(",", ":")).encode()).hexdigest()
 
     def get(self, key: str) -> dict[str, Any] | None:
         raw = self.entries.get(key) or self.new.get(key)
