@@ -283,9 +283,9 @@ def _flags(n: int, rows: list[int]) -> list[bool]:
 
 def _gx_frame(light, lengths):
     """The rows GX evaluates, as pandas, with the description's length instead of its text."""
-    from jobmarket.quality.suites import validation_columns
+    from jobmarket.quality.suites import to_gx_pandas, validation_columns
 
-    return light.append_column(DESCRIPTION_CHARS, lengths).select(validation_columns()).to_pandas()
+    return to_gx_pandas(light.append_column(DESCRIPTION_CHARS, lengths).select(validation_columns()))
 
 
 def _gate_frame(light, lengths, cfg):

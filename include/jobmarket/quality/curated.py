@@ -73,7 +73,7 @@ def validate_tagged_date(dt: date, *, settings: Settings | None = None, run_id: 
     in_gx = set(rows)
     carried_by_source = Counter(s for i, (s, c) in enumerate(zip(sources, carried, strict=True))
                                 if c and i not in in_gx)
-    df = table.take(pa.array(rows, type=pa.int64())).to_pandas()
+    df = suites.to_gx_pandas(table.take(pa.array(rows, type=pa.int64())))
     df[ROW] = rows
     df = df.set_axis(rows)
     vr = runner.run_suite(lake, df, suites.build_tagged_suite, f"{dt}__{run_id}")
