@@ -199,3 +199,18 @@ def test_small_batches_give_the_same_rows(lakes, monkeypatch):
     parse_date(D2, settings=Settings(lake=cold.root), sources=sources, run_id="r")
     assert second["parsed"] == 3
     assert _table(inc, NORMALIZED_STEP, D2).equals(_table(cold, NORMALIZED_STEP, D2))
+
+
+def test_clusters_from_stored_places_equal_clusters_from_the_text(lakes):
+    """The parse step compares places through the normalized locations_json
+    (no gazetteer needed for reused rows); that must match parsing the text."""
+    from jobmarket.normalize import assign_dup_clusters
+
+    sources, inc, _ = lakes
+    parse_date(D1, settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    rows = _table(inc, NORMALIZED_STEP, D1).to_pylist()
+    rows += [dict(r, posting_id=r["posting_id"] + "-copy", board="mirror") for r in rows[:30]]
+    stored = assign_dup_clusters(rows)
+    parsed = assign_dup_clusters([{k: v for k, v in r.items() if k != "locations_json"} for r in rows])
+    assert stored == parsed
+    assert len(set(stored)) < len(rows), "the copies must cluster with their originals"

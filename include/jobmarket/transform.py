@@ -350,7 +350,7 @@ def _dup_clusters(path, out: _ParseOutput, reuse):
     from jobmarket.normalize import assign_dup_clusters
 
     cols = ["posting_id", "source", "board", "company", "title", "location", "remote", "workplace_type",
-            "company_key", "title_norm"]
+            "company_key", "title_norm", "locations_json"]
     pf = pq.ParquetFile(path)
     rows = pf.read(columns=cols).to_pylist()
     has_text = []

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import re
 import zlib
 from collections import defaultdict
@@ -191,8 +192,11 @@ def _places(row: Mapping[str, Any]) -> frozenset[tuple[str, str | None]]:
     text = row.get("location")
     if not text or not str(text).strip():
         return frozenset()
-    parsed = parse_location(str(text), row.get("remote"), row.get("workplace_type"))
-    keys = {(loc["country"], fold(loc["city"]) if loc["city"] else None) for loc in parsed["locations"]}
+    if "locations_json" in row:  # a normalized row: its places were parsed from the same text and flags
+        locations = json.loads(row["locations_json"]) if row["locations_json"] else []
+    else:
+        locations = parse_location(str(text), row.get("remote"), row.get("workplace_type"))["locations"]
+    keys = {(loc["country"], fold(loc["city"]) if loc["city"] else None) for loc in locations}
     return frozenset(keys) if keys else frozenset({("text", fold(str(text)))})
 
 
