@@ -99,22 +99,104 @@ def ensure_observations(
     return built
 
 
-def _read_partitions(lake: Lake, table, upto: date, columns: list[str]):
-    """Rows of ``table`` for every partition dt <= upto, with a `dt` column."""
-    import pandas as pd
+# Observation columns curate reads: the keys, read for every date, and the
+# attributes, read only for the rows that need them (each posting's latest
+# row and the rows of the date curated).
+OBS_KEYS = ["posting_id", "version_id", "source", "board"]
+OBS_ATTRS = ["company", "title", "archetype", "seniority", "work_arrangement", "loc_country", "dup_cluster_id",
+             "posted_at", "updated_at", "salary_min_reporting", "salary_max_reporting", "salary_reporting_currency"]
+LATEST_ATTRS = ["company", "title", "archetype", "posted_at", "updated_at"]  # lifecycle's, from the latest row
+
+
+def _read_arrow(lake: Lake, table, upto: date, columns: list[str], files: list | None = None):
+    """Rows of ``table`` for every partition dt <= upto, with a date32 `dt`
+    column: one Arrow table, a list of tables when the partitions' schemas
+    differ, or None when there is no partition. ``files``, if given, gets a
+    ``(dt, path, stamp, rows)`` per partition, in row order."""
+    import numpy as np
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    frames = []
+    parts = []
     for d in _dates_with(lake.table_dir(table.path)):
         if d > upto:
             continue
-        t = pq.read_table(lake.partition_dir(table.path, d) / "part-0.parquet", columns=columns)
-        df = t.to_pandas()
-        df["dt"] = d
-        frames.append(df)
-    if not frames:
+        path = lake.partition_dir(table.path, d) / "part-0.parquet"
+        stamp = _stamp(path) if files is not None else None
+        t = pq.read_table(path, columns=columns)
+        parts.append(t.append_column("dt", pa.array(np.full(t.num_rows, np.datetime64(d, "D")), type=pa.date32())))
+        if files is not None:
+            files.append((d, path, stamp, t.num_rows))
+    return _concat(parts)
+
+
+def _concat(parts):
+    import pyarrow as pa
+
+    if not parts:
+        return None
+    try:
+        return pa.concat_tables(parts)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return parts  # schemas differ between partitions: converted to pandas one by one
+
+
+def _stamp(path) -> tuple[int, int, int]:
+    st = os.stat(path)
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _to_pandas(t, columns: list[str], **options):
+    import pandas as pd
+
+    if t is None:
         return pd.DataFrame(columns=[*columns, "dt"])
-    return pd.concat(frames, ignore_index=True)
+    if isinstance(t, list):
+        return pd.concat([p.to_pandas(**options) for p in t], ignore_index=True)
+    return t.to_pandas(**options)
+
+
+def _as_dates(values):
+    """Dates as python ``date`` objects (from datetime64 or dates)."""
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return np.asarray(values, dtype="datetime64[D]").astype(object)
+    return np.asarray(values, dtype=object)
+
+
+def _read_partitions(lake: Lake, table, upto: date, columns: list[str]):
+    """Rows of ``table`` for every partition dt <= upto, with a `dt` column."""
+    return _to_pandas(_read_arrow(lake, table, upto, columns), columns)
+
+
+def _obs_rows(obs_keys, files: list, rows, columns: list[str]):
+    """Rows ``rows`` (sorted, unique positions) of ``obs_keys``, which
+    ``_read_arrow`` read from ``files``, with ``columns`` added from the same
+    files: each file is read again but only the rows asked for are kept."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from jobmarket.transform import PipelineError
+
+    pieces, offset = [], 0
+    for _d, path, stamp, n in files:
+        lo, hi = np.searchsorted(rows, [offset, offset + n])
+        if hi > lo:
+            t = pq.read_table(path, columns=columns)
+            if t.num_rows != n or _stamp(path) != stamp:
+                raise PipelineError(f"{path} was replaced while curate read it: rerun")
+            pieces.append(t.take(rows[lo:hi] - offset))
+        offset += n
+    if not pieces and files:  # no row asked for: an empty frame with the columns' types
+        pieces = [pq.read_table(files[-1][1], columns=columns).slice(0, 0)]
+    extra = _to_pandas(_concat(pieces), columns)[columns]
+    keys = obs_keys.iloc[rows].reset_index(drop=True)
+    keys["dt"] = _as_dates(keys["dt"])
+    out = pd.concat([keys, extra.reset_index(drop=True)], axis=1)
+    return out[[*(c for c in keys.columns if c != "dt"), *columns, "dt"]]
 
 
 def _drop_held_back(lake: Lake, crawls, upto: date):
@@ -144,51 +226,195 @@ def lifecycle(obs, crawls, as_of: date, k: int):
     of its board; failed crawls are not absences. ``closed_on`` is the first
     of those absent crawl dates.
     """
+    life, last_row = _lifecycle(obs, crawls, as_of, k)
+    return _with_latest(life, obs.iloc[last_row])
+
+
+def _with_latest(life, latest):
+    """``life`` (from ``_lifecycle``) with the attributes of each posting's
+    latest row (``latest``, in the same order), as ``lifecycle`` returns it."""
+    at = life.columns.get_loc("reopened_count") + 1
+    for i, col in enumerate(LATEST_ATTRS):
+        life.insert(at + i, col, latest[col].set_axis(life.index))
+    return life.reset_index()
+
+
+def _days(values):
+    """Dates (python ``date`` objects) as int64 days since the epoch."""
     import numpy as np
     import pandas as pd
 
-    crawls = pd.concat([crawls[["source", "board", "dt"]], obs[["source", "board", "dt"]]]).drop_duplicates()
-    crawls = crawls.sort_values(["source", "board", "dt"]).reset_index(drop=True)
-    crawls["ci"] = crawls.groupby(["source", "board"]).cumcount()
-    board_dates = {key: grp["dt"].tolist() for key, grp in crawls.groupby(["source", "board"], sort=False)}
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    return np.asarray(uniques, dtype="datetime64[D]").astype("int64")[codes]
 
-    o = obs.merge(crawls, on=["source", "board", "dt"], how="left").sort_values(["posting_id", "dt"])
-    o["gap"] = o.groupby("posting_id")["ci"].diff().fillna(1) - 1  # crawls missed before this sighting
-    agg = o.groupby("posting_id").agg(
-        source=("source", "last"),
-        board=("board", "last"),
-        first_seen=("dt", "min"),
-        last_seen=("dt", "max"),
-        times_seen=("dt", "size"),
-        versions=("version_id", "nunique"),
-        last_ci=("ci", "max"),
-        reopened_count=("gap", lambda g: int((g >= k).sum())),
+
+def _lifecycle(obs, crawls, as_of: date, k: int):
+    """The lifecycle (indexed by posting_id, without the latest row's
+    attributes) and, per posting in the same order, the position in ``obs``
+    of its latest row. Needs posting_id, version_id, source, board, dt.
+
+    A posting's rows, ordered by date, are a contiguous run of one sorted
+    array, so every per-posting figure is a numpy reduction over runs.
+    """
+    import numpy as np
+    import pandas as pd
+
+    keys = ["source", "board", "dt"]
+    # Each row's (board, date), as a number into `seen`: the distinct ones.
+    by_crawl = obs.groupby(keys, sort=False, dropna=False)
+    crawl_of_row = by_crawl.ngroup().to_numpy(dtype="int64")
+    one_row = np.zeros(by_crawl.ngroups, dtype="int64")
+    one_row[crawl_of_row] = np.arange(len(obs))  # any row of each group: they share the keys
+    seen = obs[keys].iloc[one_row].reset_index(drop=True)
+    seen["dt"] = _as_dates(seen["dt"])
+
+    crawls = pd.concat([crawls[keys], seen]).drop_duplicates()
+    crawls = crawls.sort_values(keys).reset_index(drop=True)
+    per_board = crawls.groupby(["source", "board"])
+    ci = per_board.cumcount().to_numpy(dtype="int64")  # index of the crawl among its board's crawls
+    # A board's crawls are contiguous rows: its crawl i is row `start + i`.
+    board_start = np.arange(len(crawls)) - ci
+    board_n = per_board["dt"].transform("size").to_numpy(dtype="int64")
+    crawl_dates = crawls["dt"].to_numpy(dtype=object)
+    crawl_days = _days(crawl_dates)
+    at = seen.merge(crawls.assign(at=np.arange(len(crawls))), on=keys, how="left")["at"].to_numpy(dtype="int64")
+    row_crawl = at[crawl_of_row]  # each obs row's crawl, as a row of `crawls`
+    days = crawl_days[row_crawl]
+
+    pid, posting_ids = pd.factorize(obs["posting_id"], sort=True)
+    if len(days) < 2 or bool((days[1:] >= days[:-1]).all()):
+        order = np.argsort(pid, kind="stable")  # rows already by date: by posting, then date
+    else:
+        order = np.lexsort((days, pid))
+    run = pid[order]
+    starts = np.flatnonzero(np.r_[True, run[1:] != run[:-1]]) if len(run) else np.zeros(0, dtype="int64")
+    ends = np.r_[starts[1:], len(run)] - 1
+    first_row, last_row = order[starts], order[ends]
+
+    ci_sorted = ci[row_crawl[order]]
+    gap = np.empty(len(ci_sorted), dtype="int64")  # crawls missed before this sighting
+    gap[1:] = ci_sorted[1:] - ci_sorted[:-1] - 1
+    gap[starts] = 0
+    if len(run):
+        reopened = np.add.reduceat((gap >= k).astype("int64"), starts)
+        last_ci = np.maximum.reduceat(ci_sorted, starts)
+    else:
+        reopened = last_ci = np.zeros(0, dtype="int64")
+
+    vid, versions_seen = pd.factorize(obs["version_id"])
+    width = len(versions_seen) + 1
+    has_vid = vid >= 0
+    pairs = pd.unique(pid[has_vid].astype("int64") * width + vid[has_vid])  # distinct (posting, version)
+    versions = np.bincount(pairs // width, minlength=len(starts)).astype("int64")
+
+    index = pd.Index(posting_ids, name="posting_id")
+    dts = crawl_dates[row_crawl]
+    life = pd.DataFrame(
+        {
+            "source": obs["source"].iloc[last_row].set_axis(index),
+            "board": obs["board"].iloc[last_row].set_axis(index),
+            "first_seen": dts[first_row],
+            "last_seen": dts[last_row],
+            "times_seen": (ends - starts + 1).astype("int64"),
+            "versions": versions,
+            "last_ci": last_ci,
+            "reopened_count": reopened,
+        },
+        index=index,
     )
-    latest = o.groupby("posting_id").tail(1).set_index("posting_id")
-    for col in ("company", "title", "archetype", "posted_at", "updated_at"):
-        agg[col] = latest[col]
 
-    closed_on, confirmed_today, censored = [], [], []
-    for (source, board), first_seen, last_ci in zip(
-        zip(agg["source"], agg["board"], strict=True), agg["first_seen"], agg["last_ci"], strict=True
-    ):
-        dates = board_dates[(source, board)]
-        misses = len(dates) - 1 - int(last_ci)
-        if misses >= k:
-            closed_on.append(dates[int(last_ci) + 1])
-            confirmed_today.append(dates[int(last_ci) + k] == as_of)
-        else:
-            closed_on.append(None)
-            confirmed_today.append(False)
-        censored.append(first_seen == dates[0])
-    agg["closed_on"] = closed_on
-    agg["closed_confirmed_today"] = confirmed_today
-    agg["left_censored"] = censored
-    agg["is_open"] = agg["closed_on"].isna()
-    end = agg["closed_on"].where(agg["closed_on"].notna(), as_of)
-    agg["days_open"] = np.array([(e - f).days for e, f in zip(end, agg["first_seen"], strict=True)], dtype="int32")
-    agg["as_of"] = as_of
-    return agg.reset_index()
+    as_of_day = _days([as_of])[0]
+    last_crawl = row_crawl[last_row]
+    start, n = board_start[last_crawl], board_n[last_crawl]
+    closed = n - 1 - last_ci >= k
+    closed_on = np.full(len(life), None, dtype=object)
+    closed_on[closed] = crawl_dates[start[closed] + last_ci[closed] + 1]
+    confirmed_today = np.zeros(len(life), dtype=bool)
+    confirmed_today[closed] = crawl_days[start[closed] + last_ci[closed] + k] == as_of_day
+    first_day = days[first_row]
+    end_day = np.full(len(life), as_of_day, dtype="int64")
+    end_day[closed] = crawl_days[start[closed] + last_ci[closed] + 1]
+    life["closed_on"] = closed_on
+    life["closed_confirmed_today"] = confirmed_today
+    life["left_censored"] = first_day == crawl_days[start]
+    life["is_open"] = ~closed
+    life["days_open"] = (end_day - first_day).astype("int32")
+    life["as_of"] = as_of
+    return life, last_row
+
+
+def _new_versions(path, earlier, columns: list[str]):
+    """Rows of the tagged partition at ``path`` whose version_id is not in
+    ``earlier``, with ``columns`` only, in file order.
+
+    The version ids are read first; the other columns are then streamed in
+    small batches and filtered, so the texts of versions already stored
+    (most of them, on an ordinary night) are never all in memory at once.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    version_id = pq.read_table(path, columns=["version_id"], use_threads=False).column("version_id")
+    is_new = pc.invert(pc.is_in(version_id, value_set=earlier.cast(version_id.type)))
+    is_new = is_new.combine_chunks() if is_new.num_chunks else pa.array([], type=pa.bool_())
+    del version_id
+    if is_new.true_count == len(is_new) and len(is_new):  # all new (a first night): no filtering
+        return pq.read_table(path, columns=columns, use_threads=False)
+    batches, offset = [], 0
+    if is_new.true_count:
+        reader = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+        for batch in reader.iter_batches(batch_size=1024, columns=columns, use_threads=False):
+            keep = is_new.slice(offset, batch.num_rows)
+            offset += batch.num_rows
+            kept = keep.true_count
+            if kept == batch.num_rows:
+                batches.append(batch)
+            elif kept:
+                batches.append(batch.filter(keep))
+    if not batches:
+        schema = pq.read_schema(path)
+        return pa.schema([schema.field(c) for c in columns], metadata=schema.metadata).empty_table()
+    return pa.Table.from_batches(batches)
+
+
+def _take(column, indices):
+    """``column.take(indices)``; a chunked column is first made one array (a
+    take would concatenate the chunks anyway, next to them), so at most two
+    copies of it exist at once rather than three."""
+    if column.num_chunks > 1:
+        column = column.combine_chunks()
+    return column.take(indices)
+
+
+def _skills(dt: date, posting_id, version_id, skills, categories):
+    """Long-form skills: a row per (skill, category) pair of each version,
+    pairs cut to the shorter of the two lists, a null list counting as empty."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def lists(col):
+        arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        lengths = pc.fill_null(pc.list_value_length(arr), 0).to_numpy(zero_copy_only=False).astype("int64")
+        return pc.list_flatten(arr), lengths, np.cumsum(lengths) - lengths
+
+    skill_values, skill_len, skill_start = lists(skills)
+    cat_values, cat_len, cat_start = lists(categories)
+    parent = np.repeat(np.arange(len(skill_len)), skill_len)  # version of each flattened skill
+    pos = np.arange(len(parent)) - skill_start[parent]  # position within its list
+    keep = np.flatnonzero(pos < np.minimum(skill_len, cat_len)[parent])
+    rows = parent[keep]
+    return pa.Table.from_arrays(
+        [
+            pa.array(np.full(len(rows), np.datetime64(dt, "D")), type=pa.date32()),
+            posting_id.take(rows),
+            version_id.take(rows),
+            skill_values.take(keep),
+            cat_values.take(cat_start[rows] + pos[keep]),
+        ],
+        schema=SKILLS.arrow_schema(),
+    )
 
 
 def curate_date(
@@ -198,10 +424,9 @@ def curate_date(
     sources: SourcesFile | None = None,
     run_id: str = "cli",
 ) -> dict[str, Any]:
-    import pandas as pd
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
     from jobmarket.quality.tables import TAGGED_VALID_STEP
     from jobmarket.transform import PipelineError
@@ -213,60 +438,72 @@ def curate_date(
         raise PipelineError(f"no observations for {dt}: publish it first")
     k = close_after()
 
-    cols = ["posting_id", "version_id", "source", "board", "company", "title", "archetype",
-            "seniority", "work_arrangement", "loc_country", "dup_cluster_id", "posted_at", "updated_at",
-            "salary_min_reporting", "salary_max_reporting", "salary_reporting_currency"]
-    obs = _read_partitions(lake, OBSERVATIONS, dt, cols)
+    files: list = []
+    keys = _read_arrow(lake, OBSERVATIONS, dt, OBS_KEYS, files)
+    # Version ids observed before dt: those versions are in `postings` already.
+    before = pa.scalar(dt, type=pa.date32())
+    parts = keys if isinstance(keys, list) else [] if keys is None else [keys]
+    earlier = [t.column("version_id").filter(pc.less(t.column("dt"), before)).cast(pa.string()) for t in parts]
+    earlier = pc.unique(pa.chunked_array([c for e in earlier for c in e.chunks], type=pa.string()))
+    del parts
+    obs = _to_pandas(keys, OBS_KEYS, date_as_object=False)  # dt as datetime64: cheaper than date objects
+    del keys
     health = _read_partitions(lake, SOURCE_HEALTH, dt, ["source", "family", "board", "status"])
     crawls = health[health["status"].isin(CRAWLED)][["family", "board", "dt"]].rename(columns={"family": "source"})
     crawls = _drop_held_back(lake, crawls, dt)
 
     # Posting versions first seen on dt, with their text, from the tag step's output.
-    earlier = set(obs.loc[obs["dt"] < dt, "version_id"])
     tagged_path = lake.partition_dir(f"work/{TAGGED_VALID_STEP}", dt) / "part-0.parquet"
     if not tagged_path.is_file():
         raise PipelineError(f"missing {tagged_path}: rerun parse/validate/tag for {dt}")
-    tagged = pq.read_table(tagged_path)
-    is_new = pc.invert(pc.is_in(tagged.column("version_id"), value_set=pa.array(sorted(earlier), type=pa.string())))
-    new_versions = tagged.filter(is_new)
-    new_versions = new_versions.take(pc.sort_indices(new_versions, sort_keys=[("posting_id", "ascending")]))
-    first_seen = pa.array([dt] * new_versions.num_rows, type=pa.date32())
-    new_versions = new_versions.append_column("first_seen", first_seen)
-    lake.write_partition(POSTINGS.path, dt, new_versions.select(POSTINGS.column_names).cast(POSTINGS.arrow_schema()))
+    out_names = POSTINGS.column_names
+    read = [*(c for c in out_names if c != "first_seen"), "skill_categories"]
+    new_versions = _new_versions(tagged_path, earlier, read)
+    n_new = new_versions.num_rows
+    order = pc.sort_indices(new_versions.column("posting_id"))  # stable
+    # Sort a column at a time, each unsorted column dropped once copied.
+    unsorted = {name: new_versions.column(name) for name in read}
+    del new_versions
+    columns = {name: _take(unsorted.pop(name), order) for name in read}
+    columns["first_seen"] = pa.array(np.full(n_new, np.datetime64(dt, "D")), type=pa.date32())
+    postings = pa.Table.from_arrays([columns[c] for c in out_names], names=out_names).cast(POSTINGS.arrow_schema())
+    lake.write_partition(POSTINGS.path, dt, postings)
+    del postings
+    skills = _skills(dt, columns["posting_id"], columns["version_id"], columns["skills"], columns["skill_categories"])
+    del columns
+    lake.write_partition(SKILLS.path, dt, skills)
+    del skills
 
-    skill_rows = []
-    for pid, vid, skills, cats in zip(
-        new_versions.column("posting_id").to_pylist(),
-        new_versions.column("version_id").to_pylist(),
-        new_versions.column("skills").to_pylist(),
-        new_versions.column("skill_categories").to_pylist(),
-        strict=True,
-    ):
-        for skill, cat in zip(skills or [], cats or [], strict=False):
-            skill_rows.append({"first_seen": dt, "posting_id": pid, "version_id": vid, "skill": skill, "category": cat})
-    lake.write_partition(SKILLS.path, dt, pa.Table.from_pylist(skill_rows, schema=SKILLS.arrow_schema()))
-
-    life = lifecycle(obs, crawls, dt, k)
+    life, last_row = _lifecycle(obs, crawls, dt, k)
+    # The full observation rows needed: each posting's latest, and those of dt.
+    offset = sum(n for d, _p, _s, n in files if d < dt)
+    today_rows = np.arange(offset, offset + sum(n for d, _p, _s, n in files if d == dt))
+    rows = np.union1d(last_row, today_rows)
+    got = _obs_rows(obs, files, rows, OBS_ATTRS)
+    del obs
+    life = _with_latest(life, got.iloc[np.searchsorted(rows, last_row)])
     life_out = life.rename(columns={"posted_at": "source_posted_at", "updated_at": "source_updated_at"})
-    life_out = life_out.sort_values("posting_id")[POSTING_LIFECYCLE.column_names]
+    if not life_out["posting_id"].is_monotonic_increasing:  # it is (ids are unique): no sorted copy
+        life_out = life_out.sort_values("posting_id")
+    life_out = life_out[POSTING_LIFECYCLE.column_names]
     lake.write_partition(
         POSTING_LIFECYCLE.path,
         dt,
         pa.Table.from_pandas(life_out, schema=POSTING_LIFECYCLE.arrow_schema(), preserve_index=False),
     )
+    del life_out
 
-    today = obs[obs["dt"] == dt].merge(life[["posting_id", "first_seen"]], on="posting_id", how="left")
+    today = got.iloc[np.searchsorted(rows, today_rows)]
+    today = today.merge(life[["posting_id", "first_seen"]], on="posting_id", how="left")
     today["is_new"] = today["first_seen"] == dt
-    closed_ids = set(life.loc[life["closed_confirmed_today"], "posting_id"])
-    last_obs = obs.sort_values("dt").groupby("posting_id").tail(1)
-    closed = last_obs[last_obs["posting_id"].isin(closed_ids)]
+    # The latest observation of each posting whose closing is confirmed on dt.
+    closed = got.iloc[np.searchsorted(rows, last_row[life["closed_confirmed_today"].to_numpy(dtype=bool)])]
     market = market_daily(dt, today, closed)
     lake.write_partition(MARKET_DAILY.path, dt, pa.Table.from_pandas(market, schema=MARKET_DAILY.arrow_schema(), preserve_index=False))
-    _ = pd  # pandas is used through the frames above
     return {
         "dt": str(dt),
         "derived_missing_dates": [str(d) for d in built],
-        "new_versions": new_versions.num_rows,
+        "new_versions": n_new,
         "open": int(len(today)),
         "new": int(today["is_new"].sum()),
         "closed": int(len(closed)),
@@ -287,14 +524,14 @@ def market_daily(dt: date, today, closed):
         for col in ("all", *MARKET_DIMENSIONS):
             frame[col] = frame[col].fillna("unknown").astype(str)
     dup = today["dup_cluster_id"] if "dup_cluster_id" in today else today["posting_id"]
-    today["_cluster"] = dup
+    today["_cluster"] = _codes(dup)  # counting distinct numbers is cheaper than strings
     rows = []
     for dim in ("all", *MARKET_DIMENSIONS):
-        open_ = today.groupby(dim).size()
-        new = today[today["is_new"]].groupby(dim).size()
-        uniq = today.groupby(dim)["_cluster"].nunique()
-        cl = closed.groupby(dim).size()
-        for value in sorted(set(open_.index) | set(cl.index)):
+        open_ = today.groupby(dim).size().to_dict()
+        new = today[today["is_new"]].groupby(dim).size().to_dict()
+        uniq = today.groupby(dim)["_cluster"].nunique().to_dict()
+        cl = closed.groupby(dim).size().to_dict()
+        for value in sorted(set(open_) | set(cl)):
             rows.append({
                 "dt": dt, "dimension": dim, "value": value,
                 "open": int(open_.get(value, 0)), "new": int(new.get(value, 0)),
@@ -306,6 +543,17 @@ def market_daily(dt: date, today, closed):
     return pd.DataFrame(rows, columns=MARKET_DAILY.column_names)
 
 
+def _codes(values):
+    """``values`` as float numbers, equal where the values are, NaN where
+    they are missing: the same ``nunique`` as the values themselves."""
+    import numpy as np
+    import pandas as pd
+
+    codes = pd.factorize(values)[0].astype("float64")
+    codes[codes < 0] = np.nan
+    return pd.Series(codes, index=values.index)
+
+
 def _salary_cells(dt: date, today) -> list[dict]:
     """Salary quantiles by archetype x seniority over the postings open on dt.
 
@@ -315,7 +563,9 @@ def _salary_cells(dt: date, today) -> list[dict]:
     """
     import pandas as pd
 
-    df = today.copy()
+    df = today[["archetype", "seniority", "salary_min_reporting", "salary_max_reporting",
+                "salary_reporting_currency", "is_new"]].copy()
+    df["dup_cluster_id"] = _codes(today["dup_cluster_id"])
     df["mid"] = df[["salary_min_reporting", "salary_max_reporting"]].mean(axis=1, skipna=True)
     df["seniority"] = df["seniority"].fillna("unknown").astype(str)
     minimum = min_salary_cell()
