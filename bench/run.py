@@ -1,6 +1,6 @@
 """The performance benchmark: every stage on realistic inputs, one table.
 
-    .venv/bin/python bench/run.py [--quick] [--full] [--patch all] [--only transform,scrape,...]
+    .venv/bin/python bench/run.py [--quick] [--full] [--only transform,scrape,...]
 
 Inputs are built from the real recordings (bench/synth.py): the 390-board
 Greenhouse crawl resampled to N postings with real descriptions. Each big
@@ -125,7 +125,6 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes (about 5 minutes)")
     ap.add_argument("--full", action="store_true", help="also scrape at the configured rate (+7 minutes)")
     ap.add_argument("--sizes", help="transform sizes, comma-separated (default 20000,200000)")
-    ap.add_argument("--patch", help="monkeypatch bench/patches.py fixes into the pipeline: all or names")
     ap.add_argument("--only", help="comma-separated: transform,incremental,backfill,scrape,analyst")
     ap.add_argument("--backfill-days", type=int)
     ap.add_argument("--backfill-scale", type=int, default=1)
@@ -144,9 +143,8 @@ def main() -> int:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="jobmarket-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     log = work / "bench.log"
-    patch = ["--patch", args.patch] if args.patch else []
     t_start = time.perf_counter()
-    results: dict = {"machine": machine(), "load_start": load(), "sizes": sizes, "patch": args.patch}
+    results: dict = {"machine": machine(), "load_start": load(), "sizes": sizes}
     print(f"bench: work dir {work}; load average {results['load_start']}; "
           f"{results['machine'].get('cpu')} x{results['machine']['cpus']}", flush=True)
     table = Table()
@@ -161,7 +159,7 @@ def main() -> int:
                 landed = child(["bench/stage.py", "land", "--lake", str(lake), "--n", str(n)], log)
                 floor = child(["bench/stage.py", "floor", "--lake", str(lake)], log)
                 prof = ["--profile", str(work / f"profile-{n}.txt")] if args.profile else []
-                res = child(["bench/stage.py", "pipeline", "--lake", str(lake), *patch, *prof], log)
+                res = child(["bench/stage.py", "pipeline", "--lake", str(lake), *prof], log)
                 results[f"transform_{n}"] = {"landed": landed, "floor": floor, "pipeline": res, "load": load()}
                 wall, cpu = steps_sum(res, TRANSFORM_STEPS, "wall"), steps_sum(res, TRANSFORM_STEPS, "cpu")
                 fw, fc = floor["steps"][0]["wall"], floor["steps"][0]["cpu"]
@@ -198,7 +196,7 @@ def main() -> int:
             nxt = str(date.fromisoformat(crawl_dt) + timedelta(days=1))
             mut = child(["bench/stage.py", "mutate", "--lake", str(lake), "--from-dt", crawl_dt, "--dt", nxt,
                          "--share", "0.03"], log)
-            inc = child(["bench/stage.py", "pipeline", "--lake", str(lake), "--dt", nxt, *patch], log)
+            inc = child(["bench/stage.py", "pipeline", "--lake", str(lake), "--dt", nxt], log)
             results["incremental"] = {"mutate": mut, "pipeline": inc, "load": load()}
             fw, fc = steps_sum(full, NIGHT_STEPS, "wall"), steps_sum(full, NIGHT_STEPS, "cpu")
             iw, ic = steps_sum(inc, NIGHT_STEPS, "wall"), steps_sum(inc, NIGHT_STEPS, "cpu")
@@ -219,7 +217,7 @@ def main() -> int:
                           "--scale", str(args.backfill_scale)], log)
             end = date.fromisoformat(hist["last"])
             dts = ",".join(str(end - timedelta(days=i)) for i in range(bdays - 1, -1, -1))
-            bf = child(["bench/stage.py", "pipeline", "--lake", str(lake), "--dt", dts, *patch], log)
+            bf = child(["bench/stage.py", "pipeline", "--lake", str(lake), "--dt", dts], log)
             results["backfill"] = {"history": hist, "pipeline": bf, "load": load()}
             w, c = steps_sum(bf, NIGHT_STEPS, "wall"), steps_sum(bf, NIGHT_STEPS, "cpu")
             p = hist["postings"]
@@ -295,7 +293,7 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
     m = results["machine"]
     print(f"\njobmarket benchmark ({'quick' if args.quick else 'standard'}"
-          f"{', patched: ' + args.patch if args.patch else ''}) on {m.get('cpu')} x{m['cpus']} cores, "
+          f") on {m.get('cpu')} x{m['cpus']} cores, "
           f"{m.get('ram_gb')} GB RAM, Python {m['python']}; load average {results['load_start']} at start, "
           f"{results['load_end']} at end; total {results['total_s'] / 60:.1f} min\n")
     print(table.render())

@@ -121,10 +121,6 @@ def cmd_pipeline(args) -> dict:
     from jobmarket.transform import parse_date, publish_date, tag_date
     from jobmarket.validate import validate_date
 
-    if args.patch:
-        import patches
-
-        patches.apply(args.patch.split(","))
     settings = Settings(lake=Path(args.lake))
     sources = load_sources(Path(args.lake) / "sources.yaml")
     t = Timer()
@@ -216,7 +212,6 @@ def main() -> int:
     ap.add_argument("--scale", type=int, default=1)
     ap.add_argument("--keep")
     ap.add_argument("--profile", help="write a pyinstrument text profile here")
-    ap.add_argument("--patch", help="comma-separated bench/patches.py fixes to monkeypatch in")
     args = ap.parse_args()
     import logging
 
