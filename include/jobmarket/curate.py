@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from jobmarket.config import Settings, SourcesFile
-from jobmarket.lake import Lake
+from jobmarket.lake import Lake, releases_memory
 from jobmarket.schema import (
     MARKET_DAILY,
     OBSERVATIONS,
@@ -417,6 +417,7 @@ def _skills(dt: date, posting_id, version_id, skills, categories):
     )
 
 
+@releases_memory
 def curate_date(
     dt: date,
     *,

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from jobmarket.config import Settings, SourcesFile, load_sources
-from jobmarket.lake import Lake
+from jobmarket.lake import Lake, release_memory, releases_memory
 from jobmarket.schema import NORMALIZED, QUARANTINE, SOURCE_HEALTH, TAG_COLUMNS
 from jobmarket.scrape import is_stale
 from jobmarket.sources import BoardContext, ParseError, get_adapter
@@ -369,6 +369,7 @@ def _dup_clusters(path, out: _ParseOutput, reuse):
     return clusters, [signatures.get(i) for i in range(len(rows))]
 
 
+@releases_memory
 def parse_date(
     dt: date,
     *,
@@ -427,6 +428,7 @@ def parse_date(
                 health.append(row)
         out.close()
         out.cache.save()
+        release_memory()  # the boards' Python objects, before the duplicate pass
         for family in {s.family for s in sources.sources}:
             raw_keys(lake, family, dt, use_cache=False, known=seen_keys.get(family, {}))
         clusters, minhash = _dup_clusters(stage / "rows.parquet", out, earlier)
@@ -612,6 +614,7 @@ def _tag_record(res: dict) -> dict[str, Any]:
     }
 
 
+@releases_memory
 def tag_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any]:
     """Tag every validated posting of ``dt`` (only new text is actually tagged).
 
@@ -676,6 +679,7 @@ def tag_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any]:
     }
 
 
+@releases_memory
 def publish_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any]:
     """Publish what depends on ``dt`` alone: observations, quarantine, source_health.
 

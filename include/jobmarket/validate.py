@@ -32,7 +32,7 @@ from datetime import date
 from typing import Any
 
 from jobmarket.config import Settings
-from jobmarket.lake import Lake
+from jobmarket.lake import Lake, releases_memory
 from jobmarket.quality.runner import data_docs_index  # noqa: F401 - public API, kept
 from jobmarket.quality.suites import (
     DESCRIPTION_CHARS,
@@ -179,6 +179,7 @@ def validate_frame(df, dt: date, lake: Lake, run_name: str, *, quality=None, hea
     }
 
 
+@releases_memory
 def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "cli",
                   quality=None) -> dict[str, Any]:
     """Validate the normalized partition of ``dt``; write good rows, quarantine,

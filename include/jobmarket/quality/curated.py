@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from jobmarket.config import Settings
-from jobmarket.lake import Lake
+from jobmarket.lake import Lake, releases_memory
 from jobmarket.quality.suites import ROW, SOURCE_HEALTH_SUITE, TAGGED_SUITE
 from jobmarket.quality.tables import (
     GATE_RESULTS,
@@ -36,6 +36,7 @@ def _read(lake: Lake, step: str, dt: date):
     return pq.read_table(path)
 
 
+@releases_memory
 def validate_tagged_date(dt: date, *, settings: Settings | None = None, run_id: str = "cli") -> dict[str, Any]:
     """Run the tagged-postings suite on work/tagged: good rows to
     work/tagged_valid, failing rows to work/quarantine_tagged, results appended
