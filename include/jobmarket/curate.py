@@ -343,48 +343,25 @@ def _lifecycle(obs, crawls, as_of: date, k: int):
     return life, last_row
 
 
-def _new_versions(path, earlier, columns: list[str]):
-    """Rows of the tagged partition at ``path`` whose version_id is not in
-    ``earlier``, with ``columns`` only, in file order.
-
-    The version ids are read first; the other columns are then streamed in
-    small batches and filtered, so the texts of versions already stored
-    (most of them, on an ordinary night) are never all in memory at once.
-    """
-    import pyarrow as pa
+def _new_version_batches(path, earlier, columns: list[str], batch_size: int = 5_000):
+    """Record batches of the tagged partition at ``path`` holding the rows
+    whose version_id is not in ``earlier``, with ``columns`` only, in file order."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    version_id = pq.read_table(path, columns=["version_id"], use_threads=False).column("version_id")
-    is_new = pc.invert(pc.is_in(version_id, value_set=earlier.cast(version_id.type)))
-    is_new = is_new.combine_chunks() if is_new.num_chunks else pa.array([], type=pa.bool_())
+    version_id = pq.read_table(path, columns=["version_id"]).column("version_id")
+    is_new = pc.invert(pc.is_in(version_id, value_set=earlier.cast(version_id.type))).combine_chunks()
     del version_id
-    if is_new.true_count == len(is_new) and len(is_new):  # all new (a first night): no filtering
-        return pq.read_table(path, columns=columns, use_threads=False)
-    batches, offset = [], 0
-    if is_new.true_count:
-        reader = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
-        for batch in reader.iter_batches(batch_size=1024, columns=columns, use_threads=False):
-            keep = is_new.slice(offset, batch.num_rows)
-            offset += batch.num_rows
-            kept = keep.true_count
-            if kept == batch.num_rows:
-                batches.append(batch)
-            elif kept:
-                batches.append(batch.filter(keep))
-    if not batches:
-        schema = pq.read_schema(path)
-        return pa.schema([schema.field(c) for c in columns], metadata=schema.metadata).empty_table()
-    return pa.Table.from_batches(batches)
-
-
-def _take(column, indices):
-    """``column.take(indices)``; a chunked column is first made one array (a
-    take would concatenate the chunks anyway, next to them), so at most two
-    copies of it exist at once rather than three."""
-    if column.num_chunks > 1:
-        column = column.combine_chunks()
-    return column.take(indices)
+    if not is_new.true_count:
+        return
+    offset = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size, columns=columns):
+        keep = is_new.slice(offset, batch.num_rows)
+        offset += batch.num_rows
+        if keep.true_count == batch.num_rows:
+            yield batch
+        elif keep.true_count:
+            yield batch.filter(keep)
 
 
 def _skills(dt: date, posting_id, version_id, skills, categories):
@@ -459,21 +436,25 @@ def curate_date(
         raise PipelineError(f"missing {tagged_path}: rerun parse/validate/tag for {dt}")
     out_names = POSTINGS.column_names
     read = [*(c for c in out_names if c != "first_seen"), "skill_categories"]
-    new_versions = _new_versions(tagged_path, earlier, read)
-    n_new = new_versions.num_rows
-    order = pc.sort_indices(new_versions.column("posting_id"))  # stable
-    # Sort a column at a time, each unsorted column dropped once copied.
-    unsorted = {name: new_versions.column(name) for name in read}
-    del new_versions
-    columns = {name: _take(unsorted.pop(name), order) for name in read}
-    columns["first_seen"] = pa.array(np.full(n_new, np.datetime64(dt, "D")), type=pa.date32())
-    postings = pa.Table.from_arrays([columns[c] for c in out_names], names=out_names).cast(POSTINGS.arrow_schema())
-    lake.write_partition(POSTINGS.path, dt, postings)
-    del postings
-    skills = _skills(dt, columns["posting_id"], columns["version_id"], columns["skills"], columns["skill_categories"])
-    del columns
+    # Streamed a batch at a time, in the tag step's row order (sources and
+    # boards in configuration order, deterministic for a date): sorting by
+    # posting_id would need every new description in memory at once, which
+    # on a first night at 200,000 postings is over a gigabyte.
+    n_new = 0
+    skill_parts = []
+    schema = POSTINGS.arrow_schema()
+    with lake.partition_writer(POSTINGS.path, dt, schema) as writer:
+        for batch in _new_version_batches(tagged_path, earlier, read):
+            n = batch.num_rows
+            cols = {name: batch.column(name) for name in read}
+            cols["first_seen"] = pa.array(np.full(n, np.datetime64(dt, "D")), type=pa.date32())
+            writer.write_table(pa.Table.from_arrays([cols[c] for c in out_names], names=out_names).cast(schema))
+            skill_parts.append(_skills(dt, cols["posting_id"], cols["version_id"], cols["skills"],
+                                       cols["skill_categories"]))
+            n_new += n
+    skills = pa.concat_tables(skill_parts) if skill_parts else SKILLS.arrow_schema().empty_table()
     lake.write_partition(SKILLS.path, dt, skills)
-    del skills
+    del skills, skill_parts
 
     life, last_row = _lifecycle(obs, crawls, dt, k)
     # The full observation rows needed: each posting's latest, and those of dt.
