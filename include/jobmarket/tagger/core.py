@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
+from operator import itemgetter
 
 from . import extract, text
 from .lexicon import (
     ARCHETYPES,
+    CREDENTIAL,
     DATA_DIR,
     combined_matcher,
     lexicon,
     phrase_matcher,
     skill_taxonomy,
-    skills_from_matches,
 )
 from .title import title_archetype, title_seniority
 
@@ -40,6 +43,8 @@ def tagger_version() -> str:
 
 
 PSEUDO = ("ml_generic", "research_credential", "research_credential_req")
+_ALL_ARCHETYPES = ARCHETYPES + PSEUDO
+_NAME, _VALUE = itemgetter(0), itemgetter(1)
 _CREDENTIAL_SECTIONS = frozenset((text.REQ, text.NICE))
 # A line that states what the candidate must have, even outside a "Requirements" block.
 _REQUIREMENT_LINE_RE = re.compile(
@@ -56,47 +61,57 @@ def _is_credential_line(doc: text.Doc, line: int) -> bool:
     return _REQUIREMENT_LINE_RE.search(doc.text, doc.starts[line], end) is not None
 
 
-def _evidence(doc: text.Doc, matches=None) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+def _evidence(doc: text.Doc, hits=None) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     """Weighted evidence per archetype (and pseudo-archetype) and each phrase's contribution.
 
-    ``matches`` are the combined-matcher hits of ``doc.text`` (payload: phrases, skills,
-    line mark); without them the phrase matcher scans the text.
+    ``hits`` are the phrase hits of ``doc.text`` found by ``CombinedMatcher.scan``:
+    ``(start, ((archetype, name), weight) pairs, has a research credential)``; without
+    them the phrase matcher scans the text.
     """
     inv_n = 1.0 / max(len(doc.text), 1)
     starts, weights = doc.starts, doc.weights
-    n_lines = len(starts)
-    line = 0
-    if matches is None:
-        matches = [(st, k, (pl, (), None)) for st, k, pl in phrase_matcher().find(doc.text)]
-    hits_by: dict[tuple[str, str], list[float]] = {}
-    get = hits_by.get
-    for start, _key, (payloads, _skills, _mark) in matches:
-        if not payloads:
-            continue
-        while line + 1 < n_lines and starts[line + 1] <= start:  # matches come in text order
-            line += 1
+    if hits is None:
+        hits = [
+            (st, tuple(((a, name), w) for a, w, name in pl), any(a == CREDENTIAL for a, _, _ in pl))
+            for st, _k, pl in phrase_matcher().find(doc.text)
+        ]
+    hits_by: dict[tuple[str, str], list[float]] = defaultdict(list)  # (first-seen order)
+    for start, payloads, cred in hits:
+        line = bisect_right(starts, start) - 1
         sw = weights[line]
         if sw <= 0:
             continue
         factor = sw * (1.15 - 0.3 * start * inv_n)  # responsibilities listed first weigh more
-        for archetype, w, name in payloads:
-            if archetype == "research_credential" and _is_credential_line(doc, line):
-                archetype = "research_credential_req"
-            k = (archetype, name)
-            lst = get(k)
-            if lst is None:
-                hits_by[k] = [w * factor]
-            else:
-                lst.append(w * factor)
-    contrib: dict[str, dict[str, float]] = {a: {} for a in ARCHETYPES + PSEUDO}
-    for (archetype, name), hits in hits_by.items():
-        if len(hits) == 1:
-            contrib[archetype][name] = hits[0]
+        if cred and _is_credential_line(doc, line):
+            # credentials a candidate must have count apart (see _resolve)
+            payloads = [
+                (("research_credential_req", k[1]) if k[0] == CREDENTIAL else k, w)
+                for k, w in payloads
+            ]
+        for key, w in payloads:
+            hits_by[key].append(w * factor)
+    contrib: dict[str, dict[str, float]] = {a: {} for a in _ALL_ARCHETYPES}
+    for (archetype, name), values in hits_by.items():
+        if len(values) == 1:
+            contrib[archetype][name] = values[0]
         else:
-            hits.sort(reverse=True)
-            contrib[archetype][name] = hits[0] + 0.5 * sum(hits[1:3])  # repeats: diminishing
-    raw = {a: sum(c.values()) for a, c in contrib.items()}
+            values.sort(reverse=True)
+            contrib[archetype][name] = values[0] + 0.5 * sum(values[1:3])  # repeats: diminishing
+    raw = {a: sum(c.values()) if c else 0 for a, c in contrib.items()}  # (sum of nothing is 0)
     return raw, contrib
+
+
+def _top_phrases(contrib: dict[str, float], n: int = 8) -> list[str]:
+    """The n phrases with the largest contribution; ties by name.
+
+    Same order as ``sorted(items, key=lambda kv: (-kv[1], kv[0]))``, as two stable sorts
+    on C key functions (by name, then by contribution, largest first).
+    """
+    if len(contrib) == 1:  # (common: nothing to order)
+        return list(contrib)
+    items = sorted(contrib.items(), key=_NAME)
+    items.sort(key=_VALUE, reverse=True)
+    return [k for k, _ in items[:n]]
 
 
 def _resolve(raw: dict[str, float]) -> tuple[dict[str, float], float]:
@@ -180,22 +195,23 @@ def _tag(title: str | None, description: str | None) -> tuple[dict, list[float] 
     seniority = title_seniority(title)
 
     cleaned = ""
-    if description and description.strip():
+    if description and not description.isspace():  # (isspace: no stripped copy of the body)
         cleaned, clean_flags = text.clean(description)
         flags.extend(clean_flags)
-    if not cleaned.strip():
+    if not cleaned or cleaned.isspace():
         flags.append("empty_description")
 
     low = cleaned.lower()
-    matches = combined_matcher().find(low) if low else []
-    doc = text.segment(low, [(st, m[2]) for st, _k, m in matches if m[2] is not None], lowered=True)
+    # one pass of the combined automaton: phrase hits, boilerplate / role-cue marks, skills
+    hits, marks, skills = combined_matcher().scan(low) if low else ([], [], [])
+    doc = text.segment(low, marks, lowered=True)
     language = text.detect_language(doc.text) if cleaned else "unknown"
     if language == "non_en":
         flags.append("non_english")
 
-    raw_all, contrib = _evidence(doc, matches)
+    raw_all, contrib = _evidence(doc, hits)
     raw, share_m = _resolve(raw_all)
-    content = sum(raw[a] for a in ARCHETYPES)
+    content = sum(map(raw.__getitem__, ARCHETYPES))
     if cleaned and doc.n_content_words < 5:
         flags.append("boilerplate_only")
     body_silent = doc.n_content_words < 5 or content < 1.0
@@ -213,7 +229,8 @@ def _tag(title: str | None, description: str | None) -> tuple[dict, list[float] 
         probs = _softmax(logits, _params()["scoring"]["beta"])
         kind = "body"
 
-    ranked = sorted(ARCHETYPES, key=lambda a: (-probs[a], ARCHETYPES.index(a)))
+    # highest probability first; ties keep the ARCHETYPES order (the sort is stable)
+    ranked = sorted(ARCHETYPES, key=probs.__getitem__, reverse=True)
     top, runner = ranked[0], ranked[1]
     margin = probs[top] - probs[runner]
     secondary = None
@@ -239,13 +256,13 @@ def _tag(title: str | None, description: str | None) -> tuple[dict, list[float] 
         target = contrib["ml_engineer"] if share_m > 0.5 else contrib["applied_ml"]
         for k, v in generic.items():
             target[k] = max(target.get(k, 0.0), v)
-    for k, v in {**contrib["research_credential"], **contrib["research_credential_req"]}.items():
-        contrib["research"][k] = max(contrib["research"].get(k, 0.0), v)
-    evidence = {
-        a: [k for k, _ in sorted(contrib[a].items(), key=lambda kv: (-kv[1], kv[0]))[:8]]
-        for a in ARCHETYPES
-        if contrib[a]
-    }
+    if contrib["research_credential"] or contrib["research_credential_req"]:
+        for k, v in {
+            **contrib["research_credential"],
+            **contrib["research_credential_req"],
+        }.items():
+            contrib["research"][k] = max(contrib["research"].get(k, 0.0), v)
+    evidence = {a: _top_phrases(contrib[a]) for a in ARCHETYPES if contrib[a]}
     years = extract.min_years(doc.text) if cleaned else None
     if seniority is None:
         seniority = extract.seniority_from_years(years)
@@ -258,10 +275,12 @@ def _tag(title: str | None, description: str | None) -> tuple[dict, list[float] 
         "evidence": evidence,
         "title_archetype": t_arch,
         "title_mismatch": bool(kind == "body" and t_arch is not None and t_arch != top),
-        "skills": skills_from_matches(low, matches) if cleaned else [],
+        "skills": skills,
         "seniority": seniority,
         "min_years_experience": years,
-        "degree": extract.degree(lines, doc.sections) if cleaned else "not_mentioned",
+        "degree": extract.degree(lines, doc.sections, doc.text, doc.starts)
+        if cleaned
+        else "not_mentioned",
         "language": language,
         "flags": flags,
         "tagger_version": tagger_version(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 _NUM_WORDS = {
     "one": 1,
@@ -31,24 +32,26 @@ _EXP_CONTEXT = re.compile(
 _NOT_EXP = re.compile(r"^\s*(?:old|of age|ago|in business|history|warranty)|founded|anniversary")
 
 
+# Where "year" or "yr" starts. One regex scan finds both words (the engine skips to each
+# "y"); occurrences cannot overlap, so these are exactly the positions that searching for
+# each word in turn would visit.
+_YEAR_WORD_RE = re.compile("y(?:ear|r)")
+
+
 def _iter_year_matches(low_text: str):
     """Run the years regex only in windows around "year"/"yr" (a whole-text scan is slow)."""
-    pos = 0
     last_end = -1
-    while True:
-        y = min(
-            (i for i in (low_text.find("year", pos), low_text.find("yr", pos)) if i >= 0),
-            default=-1,
-        )
-        if y < 0:
-            return
+    n = len(low_text)
+    for w in _YEAR_WORD_RE.finditer(low_text):
+        y = w.start()
         lo = max(0, y - 40, last_end)
-        for m in _YEARS_RE.finditer(low_text, lo, min(len(low_text), y + 100)):
-            if m.start() <= y <= m.end():
+        for m in _YEARS_RE.finditer(low_text, lo, min(n, y + 100)):
+            if m.start() > y:  # later matches start later still: none can contain y
+                break
+            if y <= m.end():
                 last_end = m.end()
                 yield m
                 break
-        pos = y + 2
 
 
 def min_years(low_text: str) -> int | None:
@@ -72,10 +75,32 @@ _SOFT_RE = re.compile(
 )
 
 
-def degree(lines: list[str], sections: list[str]) -> str:
-    """phd_required / phd_preferred / not_mentioned, from lines that mention a PhD."""
+def degree(
+    lines: list[str],
+    sections: list[str],
+    low_text: str | None = None,
+    starts: list[int] | None = None,
+) -> str:
+    """phd_required / phd_preferred / not_mentioned, from lines that mention a PhD.
+
+    With ``low_text`` (the lines joined by newlines) and ``starts`` (each line's offset in
+    it), only the lines holding "ph" or "doctor" are visited: a search of the whole text
+    for each word finds them faster than a test of every line.
+    """
+    if low_text is not None and starts is not None:
+        found: set[int] = set()
+        for word in ("ph", "doctor"):  # ("dphil" contains "ph")
+            i = low_text.find(word)
+            while i >= 0:
+                found.add(bisect_right(starts, i) - 1)
+                i = low_text.find(word, i + 1)
+        if not found:
+            return "not_mentioned"
+        candidates = [(lines[i], sections[i]) for i in sorted(found)]
+    else:
+        candidates = zip(lines, sections, strict=False)
     mentioned = False
-    for line, sec in zip(lines, sections, strict=False):
+    for line, sec in candidates:
         if "ph" not in line and "doctor" not in line and "dphil" not in line:
             continue
         if sec == "zero" or _PHD_RE.search(line) is None:

@@ -89,7 +89,7 @@ def combined_matcher() -> Matcher:
     line_kind = {p: ZERO for p in ZERO_LINE_PHRASES}
     line_kind.update({p: RESP for p in ROLE_CUE_PHRASES})
     auto = ahocorasick.Automaton()
-    for key in set(ph_entries) | set(sk_entries) | set(line_kind):
+    for key in sorted(set(ph_entries) | set(sk_entries) | set(line_kind), key=_trie_order):
         ph = ph_entries.get(key)
         if ph is None:
             ph = tuple(p for _s, _k, pl in phrases.find(key) for p in pl)
@@ -103,11 +103,92 @@ def combined_matcher() -> Matcher:
             left, right = key[0].isalnum(), key[-1].isalnum()
         else:  # a line mark only: substring semantics
             left = right = False
-        auto.add_word(key, (key, len(key) - 1, left, right, (ph, sk, kind)))
+        # (scan's form of the phrases: ((archetype, name), weight) pairs, and whether one
+        # is a research credential, whose archetype depends on the line it is on)
+        scan_ph = tuple(((a, name), w) for a, w, name in ph)
+        cred = any(a == CREDENTIAL for a, _w, _n in ph)
+        auto.add_word(key, (key, len(key) - 1, left, right, (ph, sk, kind), scan_ph, cred))
     auto.make_automaton()
-    m = Matcher.__new__(Matcher)
+    m = CombinedMatcher.__new__(CombinedMatcher)
     m.automaton = auto
     return m
+
+
+# The automaton looks up each character among a node's children one by one, in the order
+# they were added. Adding the keys sorted by how common their characters are in English
+# text puts frequent characters first: the same automaton (same matches), a faster scan.
+_COMMON_FIRST = " etaoinsrhldcumfpgwybvkxjqz\n.,-/:;()'\"*[“0123456789"
+_CHAR_RANK = {c: i for i, c in enumerate(_COMMON_FIRST)}
+
+
+def _trie_order(key: str) -> tuple[int, ...]:
+    return tuple(_CHAR_RANK.get(c, len(_CHAR_RANK) + ord(c)) for c in key)
+
+
+class CombinedMatcher(Matcher):
+    """``combined_matcher``'s automaton, with a single-pass ``scan`` for the tagger.
+
+    Its values carry two more fields than other matchers' (for ``scan``); ``find`` returns
+    the same ``(start, key, payloads)`` as ever.
+    """
+
+    def find(self, text: str) -> list[tuple[int, str, tuple]]:
+        last = len(text) - 1
+        out = []
+        append = out.append
+        for end, (key, span, left, right, payloads, _ph, _cred) in self.automaton.iter_long(text):
+            start = end - span
+            if left and start > 0 and text[start - 1].isalnum():
+                continue
+            if right and end < last and text[end + 1].isalnum():
+                continue
+            append((start, key, payloads))
+        return out
+
+    def scan(self, low_text: str) -> tuple[list, list, list[dict[str, str]]]:
+        """(phrase hits, line marks, skills) of ``low_text`` in one pass over the matches.
+
+        Same results as ``find`` followed by the three consumers of its matches: phrase
+        hits are ``(start, ((archetype, name), weight) pairs, has a research credential)``
+        for matches with phrases, line marks ``(start, kind)`` and skills
+        ``skills_from_matches(low_text, find(low_text))``. Sorting the matches out while
+        they are produced saves a list of every match and two more loops over it.
+        """
+        last = len(low_text) - 1
+        hits: list[tuple[int, tuple, bool]] = []
+        marks: list[tuple[int, str]] = []
+        seen: dict[str, str] = {}
+        for start, _ in _edge_candidates(low_text):  # (skills_from_matches looks at these first)
+            _confirm_context(seen, "r", low_text, start, 1)
+        add_hit, add_mark, setdefault = hits.append, marks.append, seen.setdefault
+        for end, value in self.automaton.iter_long(low_text):
+            _key, span, left, right, (ph, sk, kind), scan_ph, cred = value
+            start = end - span
+            if left and start > 0 and low_text[start - 1].isalnum():
+                continue
+            if right and end < last and low_text[end + 1].isalnum():
+                continue
+            if ph:
+                add_hit((start, scan_ph, cred))
+            if kind is not None:
+                add_mark((start, kind))
+            if sk:
+                for name, category in sk:
+                    if category is CONTEXT:
+                        _confirm_context(seen, name, low_text, start, span + 1)
+                    else:
+                        setdefault(name, category)
+        return hits, marks, [{"name": n, "category": c} for n, c in sorted(seen.items())]
+
+
+def _confirm_context(
+    seen: dict[str, str], name: str, low_text: str, start: int, length: int
+) -> None:
+    """Add a context skill (R, Go) if its rule holds in a window around the candidate."""
+    if name not in seen:
+        cat, rx = CONTEXT_SKILLS[name]
+        if rx.search(low_text[max(0, start - 45) : start + length + 45]):
+            seen[name] = cat
 
 
 def skills_from_matches(low_text: str, matches) -> list[dict[str, str]]:
@@ -195,6 +276,9 @@ def phrase_matcher() -> Matcher:
 
 
 CONTEXT = "__context__"
+# The pseudo-archetype of research credentials ("phd", "publications"): the tagger counts
+# them apart when they sit on a requirement line.
+CREDENTIAL = "research_credential"
 _LANGS = r"(?:python|sql|sas|stata|matlab|scala|julia|java|spss|excel|c\+\+|rust|ruby|kotlin|typescript|javascript|node(?:\.js)?)"
 _SEP = r"\s*(?:,|/|\bor\b|\band\b|&)\s*"
 CONTEXT_SKILLS = {

@@ -11,7 +11,8 @@ import html
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
+from operator import not_
 
 import ahocorasick
 
@@ -26,11 +27,20 @@ _BLOCK_RE = re.compile(
 _LI_RE = re.compile(r"<\s*li\b[^>]*>", re.I)
 _SCRIPT_RE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 # Runs of blanks, but not a lone " " (replacing every single space with itself is slow).
+# This is the definition; ``_squeeze_blanks`` computes the same thing about 3x faster.
 _WS_RE = re.compile(r"[\t\r\f\v\u00a0\u200b][ \t\r\f\v\u00a0\u200b]*| [ \t\r\f\v\u00a0\u200b]+")
+_OTHER_BLANKS = "\t\r\f\v\u00a0\u200b"
+_SPACES_RE = re.compile("  +")  # (a literal two-space prefix lets the regex engine skip ahead)
 _NL_RE = re.compile(r"\n\s*\n+")
+# Only ever used to ask whether a text has mojibake. (It used to end in "|â€", which the
+# first branch already covers; a pattern that opens with a character class lets the
+# regex engine skip to candidate characters, which matters on texts without any.)
 _MOJIBAKE_RE = re.compile(
-    "[ÃÂâ][\u0080-\u00bf\u20ac\u201a-\u203a\u0152\u0153\u0160\u0161\u017d\u017e\u0178]|â€"
+    "[ÃÂâ][\u0080-\u00bf\u20ac\u201a-\u203a\u0152\u0153\u0160\u0161\u017d\u017e\u0178]"
 )
+# One scan for what used to be several substring tests ("<script" in s or "<style" in s ...).
+_SCRIPT_START_RE = re.compile("<(?:script|style|SCRIPT|STYLE)")
+_LI_START_RE = re.compile("<(?:li|LI)")
 _BULLET_RE = re.compile(r"^[\s•·\-\*–—●▪◦o]+(?=\S)")
 
 
@@ -40,9 +50,9 @@ def looks_like_html(s: str) -> bool:
 
 def html_to_text(s: str) -> str:
     """Cheap, deterministic HTML-to-text: block tags become newlines, other tags vanish."""
-    if "<script" in s or "<style" in s or "<SCRIPT" in s or "<STYLE" in s:
+    if _SCRIPT_START_RE.search(s):  # "<script", "<style", "<SCRIPT" or "<STYLE"
         s = _SCRIPT_RE.sub(" ", s)
-    s = _LI_RE.sub("\n• ", s) if "<li" in s or "<LI" in s else s
+    s = _LI_RE.sub("\n• ", s) if _LI_START_RE.search(s) else s  # "<li" or "<LI"
     s = _BLOCK_RE.sub("\n", s)
     s = _TAG_RE.sub(" ", s)
     return html.unescape(s) if "&" in s else s
@@ -55,8 +65,12 @@ _MOJI_SEQ_RE = re.compile(
 
 
 def _fix_seq(m: re.Match) -> str:
+    return _fix_seq_text(m.group())
+
+
+@lru_cache(maxsize=4096)  # the same few sequences ("â€™", "â€”") make up most damage
+def _fix_seq_text(seq: str) -> str:
     """Re-decode one UTF-8 sequence that was read as cp1252/latin-1 ("â€™" -> "’")."""
-    seq = m.group()
     lead = ord(seq[0])
     need = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4  # bytes in the UTF-8 sequence
     if len(seq) > need:  # the class also matched a following, unrelated character
@@ -97,6 +111,19 @@ def fix_mojibake(s: str) -> tuple[str, bool]:
     return fixed, fixed != s
 
 
+def _squeeze_blanks(s: str) -> str:
+    """``_WS_RE.sub(" ", s)``: every run of blanks (not newlines) becomes one space.
+
+    The regex visits every character and tries two branches there; replacing the rare
+    blank characters with str.replace (a fast C scan each, skipped when absent) and
+    then collapsing runs of spaces is equivalent and much cheaper.
+    """
+    for ch in _OTHER_BLANKS:
+        if ch in s:
+            s = s.replace(ch, " ")
+    return _SPACES_RE.sub(" ", s) if "  " in s else s
+
+
 def clean(description: str) -> tuple[str, list[str]]:
     """Return plain text (lines, single spaced) and flags raised while cleaning."""
     flags: list[str] = []
@@ -104,7 +131,7 @@ def clean(description: str) -> tuple[str, list[str]]:
     if len(s) > 4 * MAX_CHARS:  # do not even parse megabytes of markup
         s = s[: 4 * MAX_CHARS]
         flags.append("truncated")
-    if "&lt;" in s and "<" not in s:  # entity-escaped HTML (Greenhouse content)
+    if "<" not in s and "&lt;" in s:  # entity-escaped HTML (Greenhouse content)
         s = html.unescape(s)
     if looks_like_html(s):
         s = html_to_text(s)
@@ -113,7 +140,7 @@ def clean(description: str) -> tuple[str, list[str]]:
     s, fixed = fix_mojibake(s)
     if fixed:
         flags.append("mojibake_fixed")
-    s = _WS_RE.sub(" ", s)
+    s = _squeeze_blanks(s)
     s = _NL_RE.sub("\n", s).strip()
     if len(s) > MAX_CHARS:
         s = s[:MAX_CHARS]
@@ -180,6 +207,10 @@ _HEADERS = [
 ]
 _LEAD_SYMBOLS_RE = re.compile(r"^[^\w(]+")
 _HEADER_RES = [(sec, re.compile(r"^(?:" + pat + r")\b")) for sec, pat in _HEADERS]
+# All of _HEADER_RES in one regex, one group per rule in order: the group that matches is
+# the first rule that matches, at the same length (most short lines match none: one
+# regex call instead of seven).
+_ANY_HEADER_RE = re.compile("^(?:" + "|".join(f"({pat})\\b" for _sec, pat in _HEADERS) + ")")
 
 # Lines containing any of these are legal / benefits boilerplate and weigh nothing.
 ZERO_LINE_PHRASES = (
@@ -306,70 +337,119 @@ def _header(line: str) -> str | None:
         core = _LEAD_SYMBOLS_RE.sub("", core)
     if not core or len(core.split()) > (8 if colon else 5):
         return None
-    for sec, rx in _HEADER_RES:
-        m = rx.match(core)
-        if m:
-            rest = core[m.end() :].lstrip()
-            if (
-                colon
-                or not rest
-                or rest[0] in "&/,(-"
-                or rest.startswith("and ")
-                or len(rest.split()) <= 1
-            ):
-                return sec
+    m = _ANY_HEADER_RE.match(core)
+    if m is not None:
+        first = m.lastindex - 1  # rules before this one do not match
+        for sec, rx in _HEADER_RES[first:]:
+            m = rx.match(core) if m is None else m
+            if m:
+                rest = core[m.end() :].lstrip()
+                if (
+                    colon
+                    or not rest
+                    or rest[0] in "&/,(-"
+                    or rest.startswith("and ")
+                    or len(rest.split()) <= 1
+                ):
+                    return sec
+            m = None
     if colon or (len(core.split()) <= 5 and not bullet and core[-1:].isalpha() and len(core) > 3):
         return UNKNOWN
     return None
 
 
+# ``_header`` results by line. Header lines repeat across postings ("Requirements:",
+# "About the role"), so most lookups hit; the cache is emptied when it fills up.
+_HEADER_CACHE: dict[str, str | None] = {}
+_HEADER_CACHE_SIZE = 1 << 15
+_MISS = object()
+_MAX_HEADER_LEN = 70  # longer lines are never headers (see ``_header``)
+
+
 def segment(text: str, marks: list[tuple[int, str]] | None = None, lowered: bool = False) -> Doc:
+    """Split into lines, find the section headers and give each line its section and weight.
+
+    A line's section is the one its last header opened, so lines are handled in runs
+    between headers; only three things make a line differ from its run: boilerplate
+    ("zero") lines, a role cue inside an "About us" block (which switches the block to
+    responsibilities) and company blurbs ahead of the first header.
+    """
     low = text if lowered else text.lower()
-    doc = Doc(text=low)
-    lines = doc.lines = low.split("\n")
-    starts = doc.starts = list(accumulate(map(len, lines[:-1]), lambda a, n: a + n + 1, initial=0))
+    lines = low.split("\n")
+    n = len(lines)
+    lens = list(map(len, lines))
+    starts = list(accumulate(map((1).__add__, lens[:-1]), initial=0))  # + 1 for the "\n"
     zero_lines, cue_lines = _line_marks(low, starts, marks)
-    weights, sections = doc.weights, doc.sections
-    add_w, add_s = weights.append, sections.append
-    current = INTRO
-    current_w = SECTION_WEIGHT[INTRO]
-    seen_header = False
-    n_words = n_content = 0
-    for i, line in enumerate(lines):
-        # _header() pre-checks inlined: long lines and plain bullets are never headers
-        if len(line) > 70 or (line[:2] == "• " and not line.rstrip().endswith(":")):
-            sec = None
-        else:
-            sec = _header(line)
+
+    headers: list[tuple[int, str | None]] = []
+    cache = _HEADER_CACHE
+    for i in compress(range(n), map(_MAX_HEADER_LEN.__ge__, lens)):
+        line = lines[i]
+        if line[:2] == "• " and not line.rstrip().endswith(":"):  # plain bullets are never headers
+            continue
+        sec = cache.get(line, _MISS)
+        if sec is _MISS:
+            if len(cache) >= _HEADER_CACHE_SIZE:
+                cache.clear()
+            sec = cache[line] = _header(line)
         if sec is not None:
-            if sec is UNKNOWN:
-                if current == COMPANY or current == ZERO:
-                    current = INTRO
-            else:
-                current = sec
-                seen_header = True
+            headers.append((i, sec))
+    n_headers = len(headers)
+    headers.append((n, None))  # the last run ends with the text
+
+    weights: list[float] = []
+    sections: list[str] = []
+    current = INTRO
+    seen_header = False
+    prev = 0
+    for h, sec in headers:
+        if h > prev:  # the run of body lines prev .. h-1
             current_w = SECTION_WEIGHT[current]
-            add_w(0.0)
-            add_s(current)
-            continue
-        words = line.count(" ") + 1 if line else 0
-        n_words += words
-        if i in zero_lines:
-            add_w(0.0)
-            add_s(ZERO)
-            continue
-        if current == COMPANY and i in cue_lines:
-            current = RESP
-            current_w = SECTION_WEIGHT[RESP]
-        w = current_w
-        if current == INTRO and not seen_header and _BLURB_RE.match(line) is not None:
-            w = SECTION_WEIGHT[COMPANY] * 2
-        add_w(w)
-        add_s(current)
-        if w > 0:
-            n_content += words
-    doc.n_words, doc.n_content_words = n_words, n_content
-    return doc
+            if current == COMPANY and cue_lines:
+                # the first role cue (outside boilerplate lines) switches to responsibilities
+                cue = min(
+                    (i for i in cue_lines if prev <= i < h and i not in zero_lines), default=h
+                )
+                sections += [COMPANY] * (cue - prev)
+                weights += [current_w] * (cue - prev)
+                if cue < h:
+                    current = RESP
+                    sections += [RESP] * (h - cue)
+                    weights += [SECTION_WEIGHT[RESP]] * (h - cue)
+            else:
+                sections += [current] * (h - prev)
+                run_w = [current_w] * (h - prev)
+                if current == INTRO and not seen_header:  # company blurbs weigh less
+                    for i in compress(range(h - prev), map(_BLURB_RE.match, lines[prev:h])):
+                        run_w[i] = _BLURB_WEIGHT
+                weights += run_w
+        if sec is None:
+            break
+        if sec is UNKNOWN:
+            if current == COMPANY or current == ZERO:
+                current = INTRO
+        else:
+            current = sec
+            seen_header = True
+        weights.append(0.0)  # a header line itself weighs nothing
+        sections.append(current)
+        prev = h + 1
+    if zero_lines:  # boilerplate lines weigh nothing, whatever their section (headers stay)
+        header_lines = {h for h, _ in headers}
+        for i in zero_lines:
+            if i not in header_lines:
+                weights[i] = 0.0
+                sections[i] = ZERO
+
+    # A line has (spaces + 1) words, an empty line none; the counts run over whole texts in
+    # C: all words, minus those of header lines (never empty) or of lines weighing nothing.
+    all_words = low.count(" ") + n - lens.count(0)
+    n_words = all_words - sum([lines[h].count(" ") + 1 for h, _ in headers[:n_headers]])
+    weightless = list(compress(lines, map(not_, weights)))  # (header lines included)
+    n_content = all_words - (
+        "\n".join(weightless).count(" ") + len(weightless) - weightless.count("")
+    )
+    return Doc(low, starts, weights, sections, n_words, n_content, lines)
 
 
 _BLURB_RE = re.compile(
@@ -377,6 +457,7 @@ _BLURB_RE = re.compile(
     r"(?:leading|global|world|fast|premier|top|largest|pioneer|innovative|mission)|our mission|"
     r"headquartered|with (?:offices|over|more than) )"
 )
+_BLURB_WEIGHT = SECTION_WEIGHT[COMPANY] * 2
 
 
 def _looks_like_company_blurb(line: str) -> bool:

@@ -9,68 +9,143 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_RULES: list[tuple[str, re.Pattern[str]]] = [
-    (a, re.compile(p))
-    for a, p in [
-        (
-            "other",
-            r"data entry|\bclerk\b|typist|\bdata (?:collection|labell?ing|annotat)|"
-            r"\bai (?:trainer|tutor)\b|\bcoder\b.*\btraining\b|\bsdet\b|\bqa\b|quality assurance|"
-            r"\bproduct (?:manager|management|owner|director)\b|account (?:executive|manager)|"
-            r"\bsales\b|recruit|designer|solutions? (?:architect|engineer)|\bfull[ -]?stack\b|"
-            r"front[ -]?end|\bios\b|android|devops|\bsre\b|site reliability|security|"
-            r"immunology|biology|chemist|clinical|\bnurse\b|therapist|counsel",
-        ),
-        (
-            "ai_engineer",
-            r"\b(?:llm|genai|gen ai|generative ai|prompt|agentic|ai agents?|conversational ai)\b"
-            r"|\bai (?:engineer|developer|software engineer|application|product engineer)|"
-            r"\bapplied ai engineer|forward deployed .*\b(?:ai|agent)",
-        ),
-        (
-            "ml_engineer",
-            r"mlops|ml ?ops|machine learning operations|\bml (?:platform|infra|infrastructure|systems?)\b|"
-            r"machine learning (?:platform|infrastructure|systems?)|\bai (?:platform|infrastructure)\b|"
-            r"inference",
-        ),
-        (
-            "research",
-            r"research (?:scientist|engineer|lead|director|fellow)|\bresearcher\b|"
-            r"\bresearch\b.*\b(?:ai|ml|machine learning|deep learning|nlp|vision|rl)\b|"
-            r"\b(?:ai|ml|machine learning)\b.*\bresearch|chief scientist|chief science",
-        ),
-        (
-            "ml_engineer",
-            r"machine learning engineer|\bml engineer|\bmle\b|\bai/ml engineer|\bml/ai engineer|"
-            r"machine learning software engineer|\bml software engineer",
-        ),
-        (
-            "applied_ml",
-            r"machine learning scientist|\bml scientist|applied scientist|applied ai scientist|"
-            r"\bnlp\b|computer vision|deep learning|\bperception\b|\bquantitative research|"
-            r"data scientist.*\b(?:machine learning|ml|modeling|ai)\b|recommend|ranking|"
-            r"\bdecision scien",
-        ),
-        (
-            "analytics",
-            r"data scien.*\b(?:analytics|product|marketing|insights|business|growth)\b|"
-            r"\b(?:product|marketing|business|growth) data scien",
-        ),
-        (
-            "data_engineer",
-            r"data engineer|\betl\b|data architect|big data|data platform|"
-            r"data infrastructure|analytics engineer|data warehouse|\bdwh\b|data pipeline|"
-            r"data integration|database engineer|data modell?er",
-        ),
-        ("applied_ml", r"data scien|machine learning|\bml\b|artificial intelligence|\bai\b"),
-        (
-            "analytics",
-            r"data analy|\banalytics\b|business intelligence|\bbi\b|statistic|biostat|"
-            r"\binsights?\b|reporting|\bquantitative analyst|business analyst|"
-            r"(?:marketing|product|financial|pricing|operations|growth) analyst",
-        ),
-    ]
+# --- fast search ---------------------------------------------------------------------------
+# A title only asks each rule "is there a match anywhere?". Python's regex engine can skip
+# straight to the possible first characters of a match when every top-level alternative
+# starts with a literal character; most rules start alternatives with "\b" or a group,
+# so it would try every alternative at every position instead (most of a title's cost).
+# ``_searchable`` rewrites a pattern into one with the same matches-somewhere answer:
+#   (?:a|b)rest  ->  arest|brest        (order is irrelevant to whether one matches)
+#   \bxrest      ->  x(?<!\w.)rest      (x a word character: "no word character before x")
+#   ^xrest       ->  x(?<=^x)rest       ("x is at the start")
+# Alternatives in any other form are kept as they are (still correct, just not sped up).
+_QUANTIFIERS = "?*+{"
+
+
+def _split_top(pattern: str, sep: str = "|") -> list[str]:
+    """Split a pattern at ``sep`` outside groups, character classes and escapes."""
+    parts, depth, start, i, n = [], 0, 0, 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":  # skip the class: "]" right after "[" or "[^" is a literal
+            i += 1
+            if i < n and pattern[i] == "^":
+                i += 1
+            if i < n and pattern[i] == "]":
+                i += 1
+            while i < n and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")" and depth:
+            depth -= 1
+        elif c == sep and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _leading_group(alt: str, prefix: str) -> tuple[list[str], str] | None:
+    """(inner alternatives, rest) if ``alt`` is prefix + "(?:...)" + rest, unquantified."""
+    if not alt.startswith(prefix + "(?:"):
+        return None
+    body = alt[len(prefix) + 3 :]
+    inner = _split_top(body, ")")  # the first top-level ")" closes the group
+    if len(inner) < 2:
+        return None
+    group, rest = inner[0], body[len(inner[0]) + 1 :]
+    if rest[:1] and rest[0] in _QUANTIFIERS:
+        return None
+    return _split_top(group), rest
+
+
+def _searchable_alternatives(alt: str) -> list[str]:
+    for prefix in ("", "\\b"):
+        split = _leading_group(alt, prefix)
+        if split is not None:
+            inner, rest = split
+            return [a for part in inner for a in _searchable_alternatives(prefix + part + rest)]
+    for prefix, check in (("\\b", "(?<!\\w.)"), ("^", None)):
+        if alt.startswith(prefix) and len(alt) > len(prefix):
+            x = alt[len(prefix)]
+            after = alt[len(prefix) + 1 : len(prefix) + 2]
+            if (x.isascii() and x.isalnum()) and not (after and after in _QUANTIFIERS):
+                return [x + (check or f"(?<=^{x})") + alt[len(prefix) + 1 :]]
+    return [alt]
+
+
+def _searchable(pattern: str) -> re.Pattern[str]:
+    """A regex that matches somewhere in a string exactly when ``pattern`` does (see above)."""
+    return re.compile(
+        "|".join(a for alt in _split_top(pattern) for a in _searchable_alternatives(alt))
+    )
+
+
+_RULE_PATTERNS: list[tuple[str, str]] = [
+    (
+        "other",
+        r"data entry|\bclerk\b|typist|\bdata (?:collection|labell?ing|annotat)|"
+        r"\bai (?:trainer|tutor)\b|\bcoder\b.*\btraining\b|\bsdet\b|\bqa\b|quality assurance|"
+        r"\bproduct (?:manager|management|owner|director)\b|account (?:executive|manager)|"
+        r"\bsales\b|recruit|designer|solutions? (?:architect|engineer)|\bfull[ -]?stack\b|"
+        r"front[ -]?end|\bios\b|android|devops|\bsre\b|site reliability|security|"
+        r"immunology|biology|chemist|clinical|\bnurse\b|therapist|counsel",
+    ),
+    (
+        "ai_engineer",
+        r"\b(?:llm|genai|gen ai|generative ai|prompt|agentic|ai agents?|conversational ai)\b"
+        r"|\bai (?:engineer|developer|software engineer|application|product engineer)|"
+        r"\bapplied ai engineer|forward deployed .*\b(?:ai|agent)",
+    ),
+    (
+        "ml_engineer",
+        r"mlops|ml ?ops|machine learning operations|\bml (?:platform|infra|infrastructure|systems?)\b|"
+        r"machine learning (?:platform|infrastructure|systems?)|\bai (?:platform|infrastructure)\b|"
+        r"inference",
+    ),
+    (
+        "research",
+        r"research (?:scientist|engineer|lead|director|fellow)|\bresearcher\b|"
+        r"\bresearch\b.*\b(?:ai|ml|machine learning|deep learning|nlp|vision|rl)\b|"
+        r"\b(?:ai|ml|machine learning)\b.*\bresearch|chief scientist|chief science",
+    ),
+    (
+        "ml_engineer",
+        r"machine learning engineer|\bml engineer|\bmle\b|\bai/ml engineer|\bml/ai engineer|"
+        r"machine learning software engineer|\bml software engineer",
+    ),
+    (
+        "applied_ml",
+        r"machine learning scientist|\bml scientist|applied scientist|applied ai scientist|"
+        r"\bnlp\b|computer vision|deep learning|\bperception\b|\bquantitative research|"
+        r"data scientist.*\b(?:machine learning|ml|modeling|ai)\b|recommend|ranking|"
+        r"\bdecision scien",
+    ),
+    (
+        "analytics",
+        r"data scien.*\b(?:analytics|product|marketing|insights|business|growth)\b|"
+        r"\b(?:product|marketing|business|growth) data scien",
+    ),
+    (
+        "data_engineer",
+        r"data engineer|\betl\b|data architect|big data|data platform|"
+        r"data infrastructure|analytics engineer|data warehouse|\bdwh\b|data pipeline|"
+        r"data integration|database engineer|data modell?er",
+    ),
+    ("applied_ml", r"data scien|machine learning|\bml\b|artificial intelligence|\bai\b"),
+    (
+        "analytics",
+        r"data analy|\banalytics\b|business intelligence|\bbi\b|statistic|biostat|"
+        r"\binsights?\b|reporting|\bquantitative analyst|business analyst|"
+        r"(?:marketing|product|financial|pricing|operations|growth) analyst",
+    ),
 ]
+_RULES = [(a, _searchable(p)) for a, p in _RULE_PATTERNS]
 
 _CLEAN_RE = re.compile(r"[^a-z0-9/+&.' -]+")
 
@@ -90,33 +165,31 @@ def title_archetype(title: str | None) -> str | None:
     return "other"
 
 
-_SENIORITY: list[tuple[str, re.Pattern[str]]] = [
-    (s, re.compile(p))
-    for s, p in [
-        (
-            "intern",
-            r"\bintern(?:ship)?s?\b|\bpraktik|\bwerkstudent|\bapprentice|\btrainee\b|"
-            r"\bco-?op\b|\bstudent\b",
-        ),
-        (
-            "director_plus",
-            r"\bdirector\b|\bvp\b|vice president|\bchief\b|\bhead of\b|\bhead,|^head\b|"
-            r"\bc[tdeo]o\b|\bsvp\b|\bevp\b",
-        ),
-        ("manager", r"\bmanager\b|\bmanagement\b|\bmgr\b"),
-        ("staff_principal", r"\bstaff\b|\bprincipal\b|\bdistinguished\b|\bfellow\b|\barchitect\b"),
-        (
-            "senior",
-            r"\bsenior\b|\bsr\b|\bsr\.|\blead\b|\biii\b|\biv\b|\bexpert\b|\blevel (?:3|4)\b",
-        ),
-        (
-            "junior",
-            r"\bjunior\b|\bjr\b|\bjr\.|\bentry[ -]level\b|\bgraduate\b|\bnew grad|"
-            r"\bassociate\b|\bi\b|\blevel 1\b|\bearly career\b",
-        ),
-        ("mid", r"\bmid(?:-level| level|-senior)?\b|\bintermediate\b|\bii\b"),
-    ]
+_SENIORITY_PATTERNS: list[tuple[str, str]] = [
+    (
+        "intern",
+        r"\bintern(?:ship)?s?\b|\bpraktik|\bwerkstudent|\bapprentice|\btrainee\b|"
+        r"\bco-?op\b|\bstudent\b",
+    ),
+    (
+        "director_plus",
+        r"\bdirector\b|\bvp\b|vice president|\bchief\b|\bhead of\b|\bhead,|^head\b|"
+        r"\bc[tdeo]o\b|\bsvp\b|\bevp\b",
+    ),
+    ("manager", r"\bmanager\b|\bmanagement\b|\bmgr\b"),
+    ("staff_principal", r"\bstaff\b|\bprincipal\b|\bdistinguished\b|\bfellow\b|\barchitect\b"),
+    (
+        "senior",
+        r"\bsenior\b|\bsr\b|\bsr\.|\blead\b|\biii\b|\biv\b|\bexpert\b|\blevel (?:3|4)\b",
+    ),
+    (
+        "junior",
+        r"\bjunior\b|\bjr\b|\bjr\.|\bentry[ -]level\b|\bgraduate\b|\bnew grad|"
+        r"\bassociate\b|\bi\b|\blevel 1\b|\bearly career\b",
+    ),
+    ("mid", r"\bmid(?:-level| level|-senior)?\b|\bintermediate\b|\bii\b"),
 ]
+_SENIORITY = [(s, _searchable(p)) for s, p in _SENIORITY_PATTERNS]
 
 _NON_MGMT_MANAGER = re.compile(r"product manager|account manager|project manager|program manager")
 
