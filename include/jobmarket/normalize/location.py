@@ -350,6 +350,12 @@ class _Parsed:
     macros: tuple[str, ...]
 
 
+# fold() of the same short parts ("CA", "Remote", "New York") is asked for many
+# times per string and across strings; it is a pure function of its argument.
+_fold = lru_cache(maxsize=65536)(fold)
+
+
+@lru_cache(maxsize=65536)  # pure; the same parts recur across location strings and title tails
 def _clean_part(part: str) -> str:
     part = _REMOTE.sub(" ", part)
     part = _HYBRID.sub(" ", part)
@@ -366,7 +372,8 @@ def _clean_part(part: str) -> str:
 @lru_cache(maxsize=65536)
 def _parse_text(text: str) -> _Parsed:
     text = fix_text(text)
-    if fold(text) in _EMPTY:
+    folded = fold(text)
+    if folded in _EMPTY:
         return _Parsed((), False, False, False, ())
     remote = bool(_REMOTE.search(text))
     hybrid = bool(_HYBRID.search(text))
@@ -375,7 +382,7 @@ def _parse_text(text: str) -> _Parsed:
     segments: list[tuple[list[str], bool]] = []
     g = _gazetteer()
     chunks = _SEGMENTS.split(text)
-    if not any(name in fold(text) for name in g.and_names):
+    if not any(name in folded for name in g.and_names):
         chunks = [piece for chunk in chunks if chunk for piece in _AND.split(chunk)]
     for segment in chunks:
         if not segment or not segment.strip():
@@ -388,27 +395,27 @@ def _parse_text(text: str) -> _Parsed:
             zipped = _ZIP.match(raw.strip())
             if zipped:  # "Wyandanch, NY 11798": the state, not the street address
                 raw = zipped.group(1)
-            macro = _MACRO.get(fold(raw).strip(" -"))
+            macro = _MACRO.get(_fold(raw).strip(" -"))
             part = _clean_part(raw)
-            macro = macro or _MACRO.get(fold(part))
+            macro = macro or _MACRO.get(_fold(part))
             if macro:
                 if macro not in macros:
                     macros.append(macro)
                 continue
-            if part and (not parts or fold(parts[-1]) != fold(part)):
+            if part and (not parts or _fold(parts[-1]) != _fold(part)):
                 parts.append(part)
         if parts:
             segments.append((parts, seg_remote))
     segments = [(_split_unknown(parts), seg_remote) for parts, seg_remote in segments]
     context = frozenset(
-        g.countries[fold(p)] for parts, _ in segments for p in parts if fold(p) in g.countries
+        g.countries[_fold(p)] for parts, _ in segments for p in parts if _fold(p) in g.countries
     )
     places: list[_Place] = []
     for parts, seg_remote in segments:
         if len(parts) == 1 and len(parts[0]) == 2 and parts[0].isupper() and parts[0] not in _LONE_CODES:
             continue  # "(AI/ML); SJ": a lone two-letter code is rarely a country
-        if len(parts) == 1 and fold(parts[0]) in _SEGMENT_CITY_ALIASES:
-            name, cc, region, _ = _SEGMENT_CITY_ALIASES[fold(parts[0])]
+        if len(parts) == 1 and _fold(parts[0]) in _SEGMENT_CITY_ALIASES:
+            name, cc, region, _ = _SEGMENT_CITY_ALIASES[_fold(parts[0])]
             places.append(_Place((name, region, cc), seg_remote))
             continue
         best, skipped = _best_reading(parts, context) if len(parts) <= 5 else (None, len(parts))
@@ -540,6 +547,7 @@ def _covered(loc: dict[str, str | None], locations: list[dict[str, str | None]])
     )
 
 
+@lru_cache(maxsize=65536)  # title tails repeat: "Remote", "Berlin", "San Francisco, CA"
 def is_place(text: str) -> bool:
     """True when every part of ``text`` reads as a place, a workplace word or a
     macro-region (used to drop "- Berlin" or "(Remote, US)" from titles)."""
@@ -560,7 +568,7 @@ def is_place(text: str) -> bool:
                     found = True
                     continue
                 return False
-            if fold(part) in _MACRO:
+            if _fold(part) in _MACRO:
                 found = True
                 continue
             opts = _options(part)
@@ -578,7 +586,7 @@ _WORD_CITIES = frozenset({"mobile", "reading", "orange", "split", "nice", "bath"
 
 
 def _is_weak_city(part: str, option: _Option) -> bool:
-    return fold(part) in _WORD_CITIES or option[4] < 2.0
+    return _fold(part) in _WORD_CITIES or option[4] < 2.0
 
 
 def cache_info() -> dict[str, Any]:

@@ -53,11 +53,47 @@ _ABBREV = (
     (re.compile(r"\bvp\b\.?", re.I), "vice president"),
 )
 _PUNCT = re.compile(r"[^\w+#]+|_")
+_SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
+# Any of the _ABBREV words: most titles have none, and one search is cheaper
+# than ten substitutions that would change nothing.
+_ANY_ABBREV = re.compile(r"\b(?:sr|snr|jr|mgr|eng|engr|dev|assoc|dir|vp)\b", re.I)
 
 
 @lru_cache(maxsize=131072)
 def normalize_title(title: str | None) -> str:
-    """Comparable form of a posting title ("" for none); see the module doc."""
+    """Comparable form of a posting title ("" for none); see the module doc.
+
+    Same result as :func:`_normalize_title_reference`; the substitutions that
+    cannot match (no bracket, dash, digit or abbreviation) are skipped.
+    """
+    if not title:
+        return ""
+    from jobmarket.normalize.location import is_place
+
+    text = fix_text(str(title))
+    # Each pattern needs a character most titles lack; skip its sub without one.
+    if "(" in text or "[" in text or "/" in text:  # every _GENDER branch has a bracket or a slash
+        text = _GENDER.sub(" ", text)
+    if any(c in text for c in "([-–—|"):  # a bracket, or a dash/bar before the workplace word
+        text = _WORKPLACE.sub(" ", text)
+    if _DIGIT.search(text):  # every _REQ branch has \d{3,}
+        text = _REQ.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip(" -–—|,:/")
+    for _ in range(2):
+        m = _TRAIL.match(text)
+        if not m or not is_place(m.group("tail")):
+            break
+        text = m.group("head").strip(" -–—|,:/")
+    if _ANY_ABBREV.search(text):
+        for rx, word in _ABBREV:
+            text = rx.sub(word, text)
+    text = _PUNCT.sub(" ", fold(text))
+    return _SPACES.sub(" ", text).strip()
+
+
+def _normalize_title_reference(title: str | None) -> str:
+    """The plain implementation of :func:`normalize_title` (uncached; kept for the tests)."""
     if not title:
         return ""
     from jobmarket.normalize.location import is_place
