@@ -214,3 +214,32 @@ def test_clusters_from_stored_places_equal_clusters_from_the_text(lakes):
     parsed = assign_dup_clusters([{k: v for k, v in r.items() if k != "locations_json"} for r in rows])
     assert stored == parsed
     assert len(set(stored)) < len(rows), "the copies must cluster with their originals"
+
+
+def test_parse_clusters_equal_clustering_the_whole_rows(tmp_path):
+    """The parse step fetches only the descriptions that need a signature,
+    group by group (not in row order); the clusters must equal clustering the
+    complete rows, and republished copies must join their originals."""
+    from jobmarket.normalize import assign_dup_clusters
+
+    plaid = json.loads(FILES[("lever", "plaid")].read_bytes())
+    copies = []
+    for n, i in enumerate((9, 2, 14, 5)):  # copies at the end, of postings spread through the list
+        c = copy.deepcopy(plaid[i])
+        c["id"] = f"00000000-0000-4000-8000-00000000010{n}"
+        c["hostedUrl"] = f"https://jobs.lever.co/plaid/{c['id']}"
+        copies.append((plaid[i]["id"], c["id"]))
+        plaid.append(c)
+    lake = Lake(tmp_path / "lake")
+    _land(lake, "lever", "plaid", D1, json.dumps(plaid).encode())
+    doc = {"http": {"contact": "tests@example.invalid"}, "sources": {"lever": {
+        "family": "lever", "base_url": "http://127.0.0.1:1/lever", "robots": "exempt", "boards": ["plaid"]}}}
+    (tmp_path / "sources.yaml").write_text(yaml.safe_dump(doc))
+    parse_date(D1, settings=Settings(lake=lake.root), sources=load_sources(tmp_path / "sources.yaml"), run_id="r")
+
+    rows = _table(lake, NORMALIZED_STEP, D1).to_pylist()
+    stored = [r["dup_cluster_id"] for r in rows]
+    assert stored == assign_dup_clusters(rows)
+    cluster = {r["native_id"]: r["dup_cluster_id"] for r in rows}
+    for original, dup in copies:
+        assert cluster[original] == cluster[dup], "a republished copy must share its original's cluster"

@@ -126,16 +126,17 @@ class Lake:
         _swap_into_place(stage, self.partition_dir(table_path, dt))
 
     @staticmethod
-    def take_rows(path: Path, rows: list[int], batch_size: int = 5_000):
-        """Rows ``rows`` (ascending positions) of one Parquet file, read a batch
-        at a time so that picking a few rows never loads the whole file."""
+    def take_rows(path: Path, rows: list[int], batch_size: int = 5_000, columns: list[str] | None = None):
+        """Rows ``rows`` (positions, in the order given) of one Parquet file,
+        read a batch at a time so that picking a few rows never loads the
+        whole file."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(path)
-        wanted = sorted(rows)
+        wanted = sorted(set(rows))
         parts, start, k = [], 0, 0
-        for batch in pf.iter_batches(batch_size=batch_size):
+        for batch in pf.iter_batches(batch_size=batch_size, columns=columns):
             end = start + batch.num_rows
             here = []
             while k < len(wanted) and wanted[k] < end:
@@ -146,7 +147,14 @@ class Lake:
             start = end
             if k == len(wanted):
                 break
-        return pa.concat_tables(parts) if parts else pf.schema_arrow.empty_table()
+        if not parts:
+            schema = pf.schema_arrow
+            return (pa.schema([schema.field(c) for c in columns]) if columns else schema).empty_table()
+        table = pa.concat_tables(parts)
+        if k != len(wanted):
+            raise IndexError(f"{path} has {start} rows; asked for row {wanted[k]}")
+        where = {r: i for i, r in enumerate(wanted)}
+        return table.take(pa.array([where[r] for r in rows], type=pa.int64()))
 
     def write_json(self, path: Path, obj: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

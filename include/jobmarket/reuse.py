@@ -101,6 +101,7 @@ def keys_schema():
 
 
 REUSED_FROM_KEY = b"jobmarket.reused_from"
+PAIR_KEY = b"jobmarket.parse_pair"  # the same token in a date's rows and keys
 
 
 def reused_rows(lake: Lake, dt: date):
@@ -148,14 +149,17 @@ class Reuse:
             meta = pq.read_schema(keys_path).metadata or {}
             if meta.get(VERSION_KEY, b"").decode() != parser_version():
                 continue
+            rows_file = pq.ParquetFile(rows_path)  # opened now: a rerun of that date cannot swap it under us
+            pair = (rows_file.schema_arrow.metadata or {}).get(PAIR_KEY)
+            if pair is None or meta.get(PAIR_KEY) != pair:
+                log.warning("work/%s of %s was not written with the rows beside it; not reused", KEYS_STEP, d)
+                continue
             keys = pq.read_table(keys_path)
-            # Written just before the rows: a crash between the two writes
-            # leaves keys that do not describe the rows beside them.
-            if not keys.column("posting_id").equals(pq.read_table(rows_path, columns=["posting_id"]).column("posting_id")):
+            if not keys.column("posting_id").equals(rows_file.read(columns=["posting_id"]).column("posting_id")):
                 log.warning("work/%s of %s does not match its rows; not reused", KEYS_STEP, d)
                 continue
             self._index(keys)
-            self.source_dt, self._path = d, rows_path
+            self.source_dt, self._path, self._pf = d, rows_path, rows_file
             break
 
     def _index(self, keys) -> None:
@@ -183,10 +187,8 @@ class Reuse:
         import bisect
 
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        if self._pf is None:
-            self._pf = pq.ParquetFile(self._path)
+        if not self._starts:
             md = self._pf.metadata
             self._starts = []
             start = 0

@@ -246,6 +246,11 @@ def normalize_new(rows: list[dict[str, Any]], dt: date, run_id: str, cache: Norm
 _BATCH_ROWS = 5_000  # new rows are moved into Arrow in batches: bounded Python memory
 
 
+def _has_pay(row: dict[str, Any]) -> bool:
+    return any(row.get(k) for k in ("salary_min", "salary_max", "salary_text", "salary_source", "salary_flags",
+                                     "salary_currency", "salary_period"))
+
+
 class _ParseOutput:
     """The rows of one date, written in output order to a staging Parquet file
     a batch at a time: each row taken from an earlier parse (``Reuse``) or
@@ -280,8 +285,9 @@ class _ParseOutput:
                 self.reused_rows += len(rows)
             else:
                 normalize_new(rows, self.dt, self.run_id, self.cache)
-                # Pay converted at the scrape date's rate depends on the date, not the object.
-                ok = not any(r.get("posted_at") is None and r.get("salary_fx_date") is not None for r in rows)
+                # Without posted_at, pay is judged at the scrape date's rates (conversion,
+                # and the period and plausibility checks): such a row depends on the date.
+                ok = not any(r.get("posted_at") is None and _has_pay(r) for r in rows)
                 for r, row in enumerate(rows):
                     self.pending.append((-1, row))
                     self._key(key, r, ok, ctx, -1)
@@ -364,8 +370,10 @@ def _dup_clusters(path, out: _ParseOutput, reuse):
         for i, j in enumerate(out.prev_row):
             if j >= 0 and reuse.minhash[j] is not None:
                 signatures[i] = reuse.minhash[j]
-    clusters = assign_dup_clusters(rows, signatures=signatures,
-                                   texts=lambda idx: Lake.take_rows(path, idx).column("description").to_pylist())
+    # texts(idx) must answer in the order asked: the clustering pairs each
+    # index with the text at the same position.
+    clusters = assign_dup_clusters(rows, signatures=signatures, texts=lambda idx: Lake.take_rows(
+        path, idx, columns=["description"]).column("description").to_pylist())
     return clusters, [signatures.get(i) for i in range(len(rows))]
 
 
@@ -384,12 +392,13 @@ def parse_date(
     (``jobmarket.reuse``); ``reuse=False`` parses everything.
     """
     import shutil
+    import uuid
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from jobmarket.quality.history import raw_keys
-    from jobmarket.reuse import KEYS_STEP, REUSED_FROM_KEY, Reuse, keys_schema
+    from jobmarket.reuse import KEYS_STEP, PAIR_KEY, REUSED_FROM_KEY, Reuse, keys_schema
 
     settings = settings or Settings.from_env()
     sources = sources or load_sources()
@@ -421,6 +430,7 @@ def parse_date(
                     except ParseError as exc:
                         row["status"], row["error"] = "failed", f"parse: {exc}"[:2000]
                         log.error("%s/%s: %s", source.name, board.token, exc)
+                        del seen_keys[source.family][board.token]  # partly seen: raw_keys reads it all
                     else:
                         row["postings_found"] = out.add_board(units)
                         if not row["postings_found"] and row["status"] == "ok":
@@ -443,10 +453,13 @@ def parse_date(
         if out.reused_rows:
             keys = keys.replace_schema_metadata({**keys.schema.metadata,
                                                  REUSED_FROM_KEY: str(earlier.source_dt).encode()})
-        # Keys first: keys whose posting ids do not match the rows beside them are
-        # never used, and rows without keys are simply not reused.
-        lake.write_partition(f"work/{KEYS_STEP}", dt, keys)
+        # Rows and keys carry the same token: keys are only used beside the rows
+        # they were written with (a crash between the two writes, or a rerun
+        # of that date, leaves a pair that does not match).
+        token = uuid.uuid4().hex.encode()
+        keys = keys.replace_schema_metadata({**keys.schema.metadata, PAIR_KEY: token})
         schema = NORMALIZED.arrow_schema()
+        schema = schema.with_metadata({**(schema.metadata or {}), PAIR_KEY: token})
         i = schema.get_field_index("dup_cluster_id")
         per_source: Counter = Counter()
         n, start = 0, 0
@@ -455,9 +468,10 @@ def parse_date(
                 table = pa.Table.from_batches([batch])
                 ids = pa.array(clusters[start: start + table.num_rows], type=pa.string())
                 start += table.num_rows
-                writer.write_table(table.set_column(i, schema.field(i), ids))
+                writer.write_table(table.set_column(i, schema.field(i), ids).cast(schema))
                 per_source.update(table.column("source").to_pylist())
                 n += table.num_rows
+        lake.write_partition(f"work/{KEYS_STEP}", dt, keys)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     lake.write_partition(f"work/{HEALTH_STEP}", dt, pa.Table.from_pylist(health, schema=SOURCE_HEALTH.arrow_schema()))

@@ -254,6 +254,8 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
             part = pa.Table.from_batches([batch]).filter(pa.array(keep, type=pa.bool_()))
             writer.write_table(part.cast(schema))
             n_good += part.num_rows
+        if n_good + len(out["quarantine"]) != n:  # nothing dropped silently (and nothing half written)
+            raise AssertionError(f"{dt}: {n_good} validated + {len(out['quarantine'])} quarantined != {n} parsed")
     lake.write_partition(f"work/{QUARANTINE_STEP}", dt,
                          pa.Table.from_pylist(out["quarantine"], schema=QUARANTINE.arrow_schema()))
     failed = sorted({r["expectation"] for r in out["runs"] if r["source"] is None and not r["success"]})

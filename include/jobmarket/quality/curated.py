@@ -105,6 +105,8 @@ def validate_tagged_date(dt: date, *, settings: Settings | None = None, run_id: 
             part = pa.Table.from_batches([batch]).filter(keep)
             writer.write_table(part.cast(schema))
             n_good += part.num_rows
+        if n_good + len(quarantine) != table.num_rows:  # nothing dropped silently
+            raise AssertionError(f"{dt}: {n_good} valid + {len(quarantine)} quarantined != {table.num_rows} tagged")
     lake.write_partition(f"work/{TAGGED_QUARANTINE_STEP}", dt,
                          pa.Table.from_pylist(quarantine, schema=QUARANTINE.arrow_schema()))
     return {"dt": str(dt), "tagged": table.num_rows, "valid": n_good, "quarantined": len(bad),

@@ -105,7 +105,7 @@ def expectation_name(cfg) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None:
+    if value is None or type(value).__name__ == "NAType":  # pd.NA, from Arrow-backed columns
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
