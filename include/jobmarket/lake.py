@@ -125,6 +125,29 @@ class Lake:
             raise
         _swap_into_place(stage, self.partition_dir(table_path, dt))
 
+    def write_without(self, source: Path, table_path: str, dt: date | str, schema, drop: set[int] | dict,
+                      quarantined: int, batch_size: int = 5_000) -> int:
+        """Copy the Parquet file ``source`` into ``table_path/dt=<dt>/`` a batch
+        at a time, without the rows at positions ``drop``; returns the rows
+        written. Raises (and swaps nothing in) unless written + ``quarantined``
+        equals the rows read: a validate step never drops a row silently."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        written = start = 0
+        with self.partition_writer(table_path, dt, schema) as writer:
+            for batch in pq.ParquetFile(source).iter_batches(batch_size=batch_size):
+                part = pa.Table.from_batches([batch])
+                if drop:
+                    keep = [start + i not in drop for i in range(batch.num_rows)]
+                    part = part.filter(pa.array(keep, type=pa.bool_()))
+                start += batch.num_rows
+                writer.write_table(part.cast(schema))
+                written += part.num_rows
+            if written + quarantined != start:
+                raise AssertionError(f"{table_path} {dt}: {written} kept + {quarantined} quarantined != {start} read")
+        return written
+
     @staticmethod
     def take_rows(path: Path, rows: list[int], batch_size: int = 5_000, columns: list[str] | None = None):
         """Rows ``rows`` (positions, in the order given) of one Parquet file,

@@ -245,17 +245,8 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     bad = out["bad"]
     schema = NORMALIZED.arrow_schema()
     schema = schema.with_metadata({**(schema.metadata or {}), carry.FINGERPRINT_KEY: fp.encode()})
-    n_good = 0
-    with lake.partition_writer(f"work/{VALIDATED_STEP}", dt, schema) as writer:
-        start = 0
-        for batch in pf.iter_batches(batch_size=_BATCH_ROWS):
-            keep = [start + i not in bad for i in range(batch.num_rows)]
-            start += batch.num_rows
-            part = pa.Table.from_batches([batch]).filter(pa.array(keep, type=pa.bool_()))
-            writer.write_table(part.cast(schema))
-            n_good += part.num_rows
-        if n_good + len(out["quarantine"]) != n:  # nothing dropped silently (and nothing half written)
-            raise AssertionError(f"{dt}: {n_good} validated + {len(out['quarantine'])} quarantined != {n} parsed")
+    n_good = lake.write_without(path, f"work/{VALIDATED_STEP}", dt, schema, bad, len(out["quarantine"]),
+                                batch_size=_BATCH_ROWS)
     lake.write_partition(f"work/{QUARANTINE_STEP}", dt,
                          pa.Table.from_pylist(out["quarantine"], schema=QUARANTINE.arrow_schema()))
     failed = sorted({r["expectation"] for r in out["runs"] if r["source"] is None and not r["success"]})

@@ -97,16 +97,8 @@ def validate_tagged_date(dt: date, *, settings: Settings | None = None, run_id: 
                                  records=lambda idx: Lake.take_rows(path, idx).to_pylist())
     schema = pf.schema_arrow
     schema = schema.with_metadata({**(schema.metadata or {}), carry.FINGERPRINT_KEY: fp.encode()})
-    n_good, start = 0, 0
-    with lake.partition_writer(f"work/{TAGGED_VALID_STEP}", dt, schema) as writer:
-        for batch in pf.iter_batches(batch_size=_BATCH_ROWS):
-            keep = pa.array([start + i not in found.failures for i in range(batch.num_rows)], type=pa.bool_())
-            start += batch.num_rows
-            part = pa.Table.from_batches([batch]).filter(keep)
-            writer.write_table(part.cast(schema))
-            n_good += part.num_rows
-        if n_good + len(quarantine) != table.num_rows:  # nothing dropped silently
-            raise AssertionError(f"{dt}: {n_good} valid + {len(quarantine)} quarantined != {table.num_rows} tagged")
+    n_good = lake.write_without(path, f"work/{TAGGED_VALID_STEP}", dt, schema, found.failures, len(quarantine),
+                                batch_size=_BATCH_ROWS)
     lake.write_partition(f"work/{TAGGED_QUARANTINE_STEP}", dt,
                          pa.Table.from_pylist(quarantine, schema=QUARANTINE.arrow_schema()))
     return {"dt": str(dt), "tagged": table.num_rows, "valid": n_good, "quarantined": len(bad),
