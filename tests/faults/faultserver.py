@@ -79,14 +79,24 @@ class _Handler(BaseHTTPRequestHandler):
             srv.peak = max(srv.peak, srv.active)
             queue = srv.scripts.get(route)
             reply = (queue.pop(0) if len(queue) > 1 else queue[0]) if queue else None
+        self._seen, self._counted = seen, True
         try:
             self._answer(reply)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         finally:
-            with srv.lock:
-                srv.active -= 1
-                seen.t_end = time.monotonic()
+            self._finish()
+
+    def _finish(self) -> None:
+        """The request stops counting as in flight. Called just before the last
+        bytes go out: once the client has them it may send its next request,
+        possibly before this thread runs again, and that must not look like two
+        requests at once."""
+        if self._counted:
+            with self.server.lock:
+                self.server.active -= 1
+                self._seen.t_end = time.monotonic()
+            self._counted = False
 
     def _answer(self, reply: Reply | None) -> None:
         if reply is None:
@@ -111,6 +121,7 @@ class _Handler(BaseHTTPRequestHandler):
             for chunk in reply.body():
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 self.server.sent_bytes += len(chunk)
+            self._finish()
             self.wfile.write(b"0\r\n\r\n")
             return
         if reply.send_bytes is not None:
@@ -119,6 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
+        self._finish()
         self.wfile.write(body)
 
 
