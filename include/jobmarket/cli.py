@@ -69,13 +69,16 @@ def cmd_parse(args) -> int:
         body = sys.stdin.buffer.read() if args.file == "-" else path.read_bytes()
         board = args.board or path.stem.split("_")[0]
         try:
-            rows = get_adapter(args.source).parse(body, BoardContext(family=args.source, board=board))
+            parsed = get_adapter(args.source).parse_records(body, BoardContext(family=args.source, board=board))
         except (ParseError, KeyError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
             return 1
         out = sys.stdout
-        for r in rows:
+        for r in parsed.rows:
             out.write(json.dumps(r, default=str, ensure_ascii=False) + "\n")
+        for r in parsed.rejected:  # the records that publish still go out; these would be quarantined
+            name = r.posting_id or f"{r.family}:{r.board}:<no id>"
+            print(f"rejected: {name}: {', '.join(r.reasons)}", file=sys.stderr)
         return 0
     if not args.date:
         print("error: parse needs --date D, or --source FAMILY FILE", file=sys.stderr)

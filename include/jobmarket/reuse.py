@@ -54,7 +54,7 @@ def parser_version() -> str:
 
     h = hashlib.sha1()
     files = [*sorted((PACKAGE_DIR / "sources").glob("*.py")), *sorted((PACKAGE_DIR / "normalize").glob("*.py"))]
-    files += [PACKAGE_DIR / n for n in ("text.py", "schema.py", "transform.py", "reuse.py")]
+    files += [PACKAGE_DIR / n for n in ("text.py", "hygiene.py", "schema.py", "transform.py", "reuse.py")]
     files.append(REPO_DIR / "include" / "config" / "company_aliases.yaml")
     for f in files:
         if f.is_file():

@@ -29,6 +29,22 @@ class Table:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    def violations(self, row: dict, skip: tuple[str, ...] = ()) -> dict[str, object]:
+        """The constraints of this schema that ``row`` breaks, as
+        ``{"<column>:not_null" or "<column>:type": offending value}``: what
+        the Parquet writer would otherwise refuse with one error for the batch."""
+        out: dict[str, object] = {}
+        for c in self.columns:
+            if c.name in skip:
+                continue
+            value = row.get(c.name)
+            if value is None:
+                if not c.nullable:
+                    out[f"{c.name}:not_null"] = None
+            elif not _fits(c.type, value):
+                out[f"{c.name}:type"] = value if isinstance(value, str | int | float | bool) else repr(value)[:200]
+        return out
+
     def arrow_schema(self):
         import pyarrow as pa
 
@@ -51,6 +67,28 @@ def _arrow_type(expr: str):
         "list<string>": pa.list_(pa.string()),
     }
     return simple[expr]
+
+
+def _fits(expr: str, value: object) -> bool:
+    """Whether a Python value is one Arrow stores in a column of type ``expr`` unchanged."""
+    from datetime import date, datetime
+
+    if expr == "string":
+        return isinstance(value, str)
+    if expr == "bool":
+        return isinstance(value, bool)
+    if expr in ("int32", "int64"):
+        bits = 31 if expr == "int32" else 63
+        return isinstance(value, int) and not isinstance(value, bool) and -(2**bits) <= value < 2**bits
+    if expr == "float64":
+        return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 1.8e308
+    if expr == "date32":
+        return isinstance(value, date) and not isinstance(value, datetime)
+    if expr.startswith("timestamp"):
+        return isinstance(value, datetime) and value.tzinfo is not None and 1 <= value.year <= 9999
+    if expr == "list<string>":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    return True
 
 
 _TS = "timestamp[us, tz=UTC]"
@@ -81,6 +119,10 @@ NORMALIZED_COLUMNS: tuple[Column, ...] = (
     Column("salary_currency", "string", True, "ISO 4217 currency of salary_min/max."),
     Column("salary_period", "string", True, "Pay period of salary_min/max: year, month, week, day, hour."),
     Column("salary_text", "string", True, "The source's own salary sentence, when it gives one."),
+    Column("text_flags", "list<string>", True,
+           "What text hygiene changed in the raw posting before parsing, as `<kind>:<field>` (field = the board's "
+           "own key): `capped` (longer than 200,000 characters, cut to that), `control_chars` (NUL and other control "
+           "characters removed), `invalid_unicode` (lone surrogates replaced by U+FFFD). Null when nothing was changed."),
     Column("scraped_date", "date32", False, "Partition date: the run's data-interval start, never the wall clock."),
     Column("fetched_at", _TS, True, "When the raw response this row came from was fetched (UTC)."),
     Column("run_id", "string", False, "Airflow run id (or `cli`) that produced this row: provenance only."),
@@ -122,6 +164,7 @@ NORMALIZE_COLUMNS: tuple[Column, ...] = (
 
 # What an adapter's parser returns (plus scraped_date and run_id).
 RECORD_COLUMNS = NORMALIZED_COLUMNS
+RECORD_TABLE = Table(name="record", path="", doc="An adapter's record.", columns=RECORD_COLUMNS)
 _NORMALIZE_OVERRIDES = {c.name for c in NORMALIZE_COLUMNS}
 NORMALIZED_COLUMNS = tuple(
     next(n for n in NORMALIZE_COLUMNS if n.name == c.name) if c.name in _NORMALIZE_OVERRIDES else c

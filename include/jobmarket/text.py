@@ -5,6 +5,8 @@ from __future__ import annotations
 import html as _html
 import re
 
+from jobmarket.hygiene import scrub
+
 _BLOCK_TAGS = frozenset(
     "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article header footer blockquote pre hr dt dd".split()
 )
@@ -53,13 +55,13 @@ def html_to_text(value: str | None) -> str | None:
     content entity-escaped (``&lt;p&gt;``), so a body with escaped tags but no
     real ones is unescaped once before parsing.
     """
-    if value is None:
+    if not isinstance(value, str):  # a board sent a number or an object: no description
         return None
-    text = value
+    text = scrub(value)
     if "<" not in text and "&lt;" in text:
-        text = _html.unescape(text)
+        text = scrub(_html.unescape(text))  # "&#0;" unescapes to a control character
     if "<" not in text:
-        out = _squeeze(_html.unescape(text))
+        out = _squeeze(scrub(_html.unescape(text)))
         return out or None
     import lxml.html
     from lxml import etree
@@ -67,7 +69,7 @@ def html_to_text(value: str | None) -> str | None:
     try:
         root = lxml.html.fragment_fromstring(text, create_parent="div")
     except (etree.ParserError, ValueError):
-        out = _squeeze(_html.unescape(re.sub(r"<[^>]+>", " ", text)))
+        out = _squeeze(scrub(_html.unescape(re.sub(r"<[^>]+>", " ", text))))
         return out or None
     # lxml picks the elements by name in C: the same ones, in the same order, as
     # the XPath in html_to_text_reference, in a third of the time.
@@ -85,13 +87,13 @@ def html_to_text(value: str | None) -> str | None:
 
 def html_to_text_reference(value: str | None) -> str | None:
     """The plain implementation of :func:`html_to_text` (kept for the tests)."""
-    if value is None:
+    if not isinstance(value, str):
         return None
-    text = value
+    text = scrub(value)
     if "<" not in text and "&lt;" in text:
-        text = _html.unescape(text)
+        text = scrub(_html.unescape(text))
     if "<" not in text:
-        out = _squeeze_reference(_html.unescape(text))
+        out = _squeeze_reference(scrub(_html.unescape(text)))
         return out or None
     import lxml.html
     from lxml import etree
@@ -99,7 +101,7 @@ def html_to_text_reference(value: str | None) -> str | None:
     try:
         root = lxml.html.fragment_fromstring(text, create_parent="div")
     except (etree.ParserError, ValueError):
-        out = _squeeze_reference(_html.unescape(re.sub(r"<[^>]+>", " ", text)))
+        out = _squeeze_reference(scrub(_html.unescape(re.sub(r"<[^>]+>", " ", text))))
         return out or None
     for bad in root.xpath(_DROP_XPATH):
         bad.drop_tree()

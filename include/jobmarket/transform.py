@@ -14,6 +14,7 @@ from typing import Any
 
 from jobmarket.config import Settings, SourcesFile, load_sources
 from jobmarket.lake import Lake, release_memory, releases_memory
+from jobmarket.rejects import quarantine_row, write_rejected
 from jobmarket.schema import NORMALIZED, QUARANTINE, SOURCE_HEALTH, TAG_COLUMNS
 from jobmarket.scrape import is_stale
 from jobmarket.sources import BoardContext, ParseError, get_adapter
@@ -26,6 +27,13 @@ HEALTH_STEP = "health"
 VALIDATED_STEP = "validated"
 QUARANTINE_STEP = "quarantine"
 TAGGED_STEP = "tagged"
+
+
+class _Ctx:
+    """The family and board of an already built record (for a rejected one)."""
+
+    def __init__(self, row: dict[str, Any]):
+        self.family, self.board = row.get("source") or "", row.get("board") or ""
 
 
 class PipelineError(RuntimeError):
@@ -79,9 +87,11 @@ def parse_board_dir(lake: Lake, source, board: str, d, manifest: dict) -> list[d
 
 def parse_board_units(lake: Lake, source, board: str, d, manifest: dict, reuse=None,
                       record_keys: set[str] | None = None):
-    """The postings of one landed board as units: ``(key, ctx, rows)`` where
-    ``rows`` is either the parsed records of the unit or, when ``reuse`` has
-    the unit's key, the list of row numbers to take from the earlier parse.
+    """The postings of one landed board as units: ``(key, ctx, rows, rejected)``
+    where ``rows`` is either the parsed records of the unit or, when ``reuse``
+    has the unit's key, the list of row numbers to take from the earlier
+    parse, and ``rejected`` the unit's posting objects that became no record
+    (``jobmarket.sources.base.Rejected``; they go to the quarantine).
 
     A unit is one posting object of a response, or a whole response for
     families parsed a response at a time. Raises ParseError if any response
@@ -91,7 +101,7 @@ def parse_board_units(lake: Lake, source, board: str, d, manifest: dict, reuse=N
     """
     from jobmarket.quality.history import record_keys as keys_of
     from jobmarket.reuse import object_key, response_key
-    from jobmarket.sources.base import load_json
+    from jobmarket.sources.base import Parsed, load_json, schema_changed
 
     adapter = get_adapter(source.family)
     out = []
@@ -109,15 +119,24 @@ def parse_board_units(lake: Lake, source, board: str, d, manifest: dict, reuse=N
                 record_keys |= keys_of(data) or set()
         if adapter.splits:
             if data is None:
-                load_json(body, ctx)  # raises the ParseError naming the board
-            for obj in adapter.items(data, ctx):
+                data = load_json(body, ctx)  # raises the ParseError naming the board, or decodes bad bytes
+            items = adapter.items(data, ctx)
+            seen = Parsed()
+            for obj in items:
                 key = object_key(ctx.family, board, ctx.company, obj)
                 hit = reuse.lookup(key) if reuse is not None else None
-                out.append((key, ctx, hit if hit is not None else [adapter._one(obj, ctx)]))
+                one = Parsed(rows=[{}]) if hit is not None else adapter.one(obj, ctx)
+                seen.extend(one)
+                out.append((key, ctx, hit, []) if hit is not None else (key, ctx, one.rows, one.rejected))
+            schema_changed(seen, len(items), ctx)
         else:
             key = response_key(ctx.family, board, ctx.company, f.get("kind", "list"), ctx.url, body)
             hit = reuse.lookup(key) if reuse is not None else None
-            out.append((key, ctx, hit if hit is not None else adapter.parse(body, ctx)))
+            if hit is not None:
+                out.append((key, ctx, hit, []))
+            else:
+                parsed_unit = adapter.parse_records(body, ctx)
+                out.append((key, ctx, parsed_unit.rows, parsed_unit.rejected))
     if record_keys is not None:  # responses that carry no postings still show the format
         for name in manifest.get("landed", []):
             if name not in parsed:
@@ -274,28 +293,56 @@ class _ParseOutput:
         self.pending_fetched: list = []
         self.new_rows = 0
         self.reused_rows = 0
+        self.rejected: list[dict[str, Any]] = []  # quarantine rows (jobmarket.rejects)
 
-    def add_board(self, units) -> int:
-        n = 0
-        for key, ctx, rows in units:
+    def add_board(self, units) -> tuple[int, int]:
+        """Add a board's units; returns (records, rejected posting objects)."""
+        n = n_rejected = 0
+        for key, ctx, rows, rejected in units:
             if rows and isinstance(rows[0], int):
                 for r, j in enumerate(rows):
                     self.pending.append((j, None))
                     self._key(key, r, True, ctx, j)
                 self.reused_rows += len(rows)
             else:
-                normalize_new(rows, self.dt, self.run_id, self.cache)
+                rows, rejected = self._enforce(rows, list(rejected))
                 # Without posted_at, pay is judged at the scrape date's rates (conversion,
                 # and the period and plausibility checks): such a row depends on the date.
-                ok = not any(r.get("posted_at") is None and _has_pay(r) for r in rows)
+                # A unit with a rejected object is parsed again: reuse would lose the object.
+                ok = not rejected and not any(r.get("posted_at") is None and _has_pay(r) for r in rows)
                 for r, row in enumerate(rows):
                     self.pending.append((-1, row))
                     self._key(key, r, ok, ctx, -1)
                 self.new_rows += len(rows)
+                self.rejected.extend(quarantine_row(x, self.dt, self.run_id) for x in rejected)
+                n_rejected += len(rejected)
             n += len(rows)
         if len(self.pending) >= _BATCH_ROWS:
             self.flush()
-        return n
+        return n, n_rejected
+
+    def _enforce(self, rows: list[dict[str, Any]], rejected: list) -> tuple[list[dict[str, Any]], list]:
+        """Normalize each record and hold it to the Parquet schema here, where
+        a bad row is one quarantined posting, not a failed write of the night."""
+        from jobmarket.sources.base import RecordRejected, Rejected, _rejected
+
+        kept = []
+        for row in rows:
+            try:
+                normalize_new([row], self.dt, self.run_id, self.cache)
+            except Exception as exc:  # noqa: BLE001 - one posting's values must not stop the night
+                error = RecordRejected("normalize_error", {"error": f"{type(exc).__name__}: {exc}"[:500]})
+                bad = _rejected(_Ctx(row), row, error, "native_id").rejected[0]
+                bad.record = row
+                rejected.append(bad)
+                continue
+            bad = NORMALIZED.violations(row, skip=("dup_cluster_id", "fetched_at"))
+            if bad:
+                rejected.append(Rejected(row.get("source") or "", row.get("board") or "", row.get("native_id"),
+                                         sorted(bad), bad, None, row))
+            else:
+                kept.append(row)
+        return kept, rejected
 
     def _key(self, key: str, r: int, ok: bool, ctx, prev: int) -> None:
         self.unit_key.append(key)
@@ -432,12 +479,16 @@ def parse_date(
                         log.error("%s/%s: %s", source.name, board.token, exc)
                         del seen_keys[source.family][board.token]  # partly seen: raw_keys reads it all
                     else:
-                        row["postings_found"] = out.add_board(units)
+                        records, rejected = out.add_board(units)
+                        row["postings_found"] = records + rejected
+                        if rejected:
+                            row["error"] = f"{rejected} posting(s) rejected at parse: see quarantine"
                         if not row["postings_found"] and row["status"] == "ok":
                             row["status"] = "empty"
                 health.append(row)
         out.close()
         out.cache.save()
+        write_rejected(lake, dt, out.rejected)
         release_memory()  # the boards' Python objects, before the duplicate pass
         for family in {s.family for s in sources.sources}:
             raw_keys(lake, family, dt, use_cache=False, known=seen_keys.get(family, {}))
@@ -480,6 +531,7 @@ def parse_date(
         "dt": str(dt),
         "postings": n,
         "reused": out.reused_rows,
+        "rejected": len(out.rejected),
         "parsed": out.new_rows,
         "reused_from": str(earlier.source_dt) if earlier is not None and earlier.source_dt else None,
         "per_source": dict(per_source),

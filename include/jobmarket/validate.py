@@ -46,6 +46,7 @@ from jobmarket.quality.tables import (
     VALIDATION_RUNS,
     VALIDATION_RUNS_STEP,
 )
+from jobmarket.rejects import read_rejected
 from jobmarket.schema import NORMALIZED, QUARANTINE
 
 log = logging.getLogger(__name__)
@@ -247,8 +248,11 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     schema = schema.with_metadata({**(schema.metadata or {}), carry.FINGERPRINT_KEY: fp.encode()})
     n_good = lake.write_without(path, f"work/{VALIDATED_STEP}", dt, schema, bad, len(out["quarantine"]),
                                 batch_size=_BATCH_ROWS)
-    lake.write_partition(f"work/{QUARANTINE_STEP}", dt,
-                         pa.Table.from_pylist(out["quarantine"], schema=QUARANTINE.arrow_schema()))
+    # The posting objects the parse step could not make into records join the
+    # quarantine here, beside the rows that failed expectations.
+    rejected = read_rejected(lake, dt)
+    lake.write_partition(f"work/{QUARANTINE_STEP}", dt, pa.concat_tables([
+        pa.Table.from_pylist(out["quarantine"], schema=QUARANTINE.arrow_schema()), rejected]))
     failed = sorted({r["expectation"] for r in out["runs"] if r["source"] is None and not r["success"]})
     gate_outcomes = Counter(g.outcome for g in out["gates"])
     return {
@@ -257,7 +261,8 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
         "valid": n_good,
         "evaluated_by_gx": len(rows),
         "carried": sum(carried_by_source.values()),
-        "quarantined": len(out["quarantine"]),
+        "quarantined": len(out["quarantine"]) + rejected.num_rows,
+        "rejected_at_parse": rejected.num_rows,
         "row_failures": out["row_failures"],
         "held_back": out["held_back"],
         "failed_expectations": failed,

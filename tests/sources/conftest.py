@@ -5,9 +5,22 @@ from __future__ import annotations
 import threading
 from http.server import ThreadingHTTPServer
 
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.sources.helpers import BoardServer, Handler
+
+# Property tests of the adapters (test_adapter_properties.py): derandomized so
+# CI sees the same examples every run; HYPOTHESIS_PROFILE=deep for a longer search.
+_SLOW_INPUTS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example,
+                HealthCheck.filter_too_much]
+settings.register_profile("ci", max_examples=200, derandomize=True, deadline=None, database=None,
+                          suppress_health_check=_SLOW_INPUTS, print_blob=True)
+settings.register_profile("deep", max_examples=2000, derandomize=False, deadline=None,
+                          suppress_health_check=_SLOW_INPUTS, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture()

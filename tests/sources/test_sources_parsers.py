@@ -287,9 +287,18 @@ def test_renamed_envelope_is_a_parse_error(fixtures_dir, family, rel, key):
 
 def test_recruitee_drift_and_remotive_count_mismatch(fixtures_dir):
     data = json.loads((RECORDINGS / "recruitee/offers.json").read_bytes())
-    data["offers"][0]["careers_link"] = data["offers"][0].pop("careers_url")
-    with pytest.raises(ParseError, match="'careers_url'"):
+    for offer in data["offers"]:
+        offer["careers_link"] = offer.pop("careers_url")
+    with pytest.raises(ParseError, match="every posting lacks required field 'careers_url'"):
         get_adapter("recruitee").parse(json.dumps(data), BoardContext("recruitee", "b"))
+    # One offer without it is that offer's problem (issue #18): rejected, the others parse.
+    data = json.loads((RECORDINGS / "recruitee/offers.json").read_bytes())
+    data["offers"][0]["careers_link"] = data["offers"][0].pop("careers_url")
+    out = get_adapter("recruitee").parse_records(json.dumps(data), BoardContext("recruitee", "b"))
+    assert [r.reasons for r in out.rejected] == [["careers_url:missing"]]
+    assert out.rejected[0].raw["careers_link"] == data["offers"][0]["careers_link"]
+    assert len(out.rows) == len(get_adapter("recruitee").parse(
+        (RECORDINGS / "recruitee/offers.json").read_bytes(), BoardContext("recruitee", "b"))) - 1
     data = json.loads((BOARDS / "remotive/remote_jobs_filtered_18_2026-05.json").read_bytes())
     data["jobs"] = data["jobs"][:17]
     with pytest.raises(ParseError, match="job-count says 18"):

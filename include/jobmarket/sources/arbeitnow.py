@@ -68,6 +68,7 @@ def _next_page(next_link: Any) -> int | None:
 class ArbeitnowAdapter(Adapter):
     family = "arbeitnow"
     default_base_url = "https://www.arbeitnow.com"
+    id_field = "slug"
 
     def board_url(self, source, board, page: int = 1) -> str:
         params = {**(feed_params(source, board) or {}), "page": page}
@@ -123,7 +124,7 @@ class ArbeitnowAdapter(Adapter):
         title = require(j, "title", ctx)
         url = require(j, "url", ctx)
         remote = j.get("remote") if isinstance(j.get("remote"), bool) else None
-        types = [clean(t) for t in (j.get("job_types") or []) if clean(t)]
+        types = [clean(t) for t in j.get("job_types") if clean(t)] if isinstance(j.get("job_types"), list) else []
         return posting(
             ctx,
             native_id,

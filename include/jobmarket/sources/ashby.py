@@ -15,6 +15,8 @@ from jobmarket.sources.base import (
     BoardContext,
     ParseError,
     clean,
+    listing,
+    mapping,
     pay_period,
     posting,
     require,
@@ -38,7 +40,7 @@ class AshbyAdapter(Adapter):
         if not isinstance(jobs, list):
             raise ParseError(f"{ctx.family}/{ctx.board}: 'jobs' is {type(jobs).__name__}, expected a list")
         # Unlisted jobs are reachable by link only; the board does not publish them.
-        return [j for j in jobs if j.get("isListed", True) is not False]
+        return [j for j in jobs if not (isinstance(j, dict) and j.get("isListed") is False)]
 
     def _one(self, j: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
         native_id = require(j, "id", ctx)
@@ -49,15 +51,15 @@ class AshbyAdapter(Adapter):
             remote = j["isRemote"]
             workplace_type = workplace_type or ("remote" if remote else None)
         salary: dict[str, Any] = {}
-        comp = j.get("compensation") or {}
-        for comp_part in comp.get("summaryComponents") or []:
+        comp = mapping(j.get("compensation"))
+        for comp_part in listing(comp.get("summaryComponents")):
             if not isinstance(comp_part, dict) or comp_part.get("compensationType") != "Salary":
                 continue
-            interval = str(comp_part.get("interval") or "").upper()
+            interval = (clean(comp_part.get("interval")) or "").upper()
             lo, hi = comp_part.get("minValue"), comp_part.get("maxValue")
             salary = {
-                "salary_min": float(lo) if isinstance(lo, int | float) else None,
-                "salary_max": float(hi) if isinstance(hi, int | float) else None,
+                "salary_min": float(lo) if isinstance(lo, int | float) and not isinstance(lo, bool) else None,
+                "salary_max": float(hi) if isinstance(hi, int | float) and not isinstance(hi, bool) else None,
                 "salary_currency": clean(comp_part.get("currencyCode")),
                 "salary_period": _INTERVALS.get(interval) or pay_period(interval),
             }

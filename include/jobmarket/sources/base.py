@@ -22,6 +22,48 @@ class ParseError(ValueError):
     """A recorded response cannot be parsed (malformed body or changed schema)."""
 
 
+class RecordRejected(ValueError):
+    """One posting object cannot become a record; the board's others still can.
+
+    ``reason`` is a short stable name (``title:missing``,
+    ``posting:not_an_object``) that ends up in the quarantine's
+    ``failed_expectations``; ``detail`` the offending values."""
+
+    def __init__(self, reason: str, detail: dict[str, Any] | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail or {}
+
+
+@dataclass
+class Rejected:
+    """A posting object handed on instead of a record: why, and what it held."""
+
+    family: str
+    board: str
+    native_id: str | None
+    reasons: list[str]
+    detail: dict[str, Any]
+    raw: Any
+    record: dict[str, Any] | None = None  # the record built, when a schema check refused it
+
+    @property
+    def posting_id(self) -> str | None:
+        return f"{self.family}:{self.board}:{self.native_id}" if self.native_id else None
+
+
+@dataclass
+class Parsed:
+    """What one response (or one posting object) gave: records and rejected objects."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def extend(self, other: Parsed) -> None:
+        self.rows.extend(other.rows)
+        self.rejected.extend(other.rejected)
+
+
 @dataclass(frozen=True)
 class BoardContext:
     """What a parser knows besides the body: which board, which run."""
@@ -49,6 +91,7 @@ class Adapter:
 
     family: ClassVar[str]
     default_base_url: ClassVar[str]
+    id_field: ClassVar[str] = "id"  # the posting object's own id, named on a rejected object
 
     def board_url(self, source: SourceConfig, board: BoardConfig) -> str:
         raise NotImplementedError
@@ -72,10 +115,49 @@ class Adapter:
         return [FetchPlan(name="page-0001", result=result)]
 
     def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
-        """Every posting of one response. Families whose responses are a list
-        of independent posting objects implement ``items`` and ``_one``;
-        the others (HN threads, career pages, list+detail) override this."""
-        return [self._one(item, ctx) for item in self.split(body, ctx)]
+        """The records of one response (rejected posting objects left out:
+        the parse step and ``jobmarket parse`` use :meth:`parse_records`)."""
+        return self.parse_records(body, ctx).rows
+
+    def parse_records(self, body: bytes | str, ctx: BoardContext) -> Parsed:
+        """Every posting of one response, as records or rejected objects.
+        Raises ParseError for a response-level problem. Families whose
+        responses are a list of independent posting objects implement
+        ``items`` and ``_one``; the others (HN threads, career pages,
+        list+detail) override this, building each record with :meth:`one`."""
+        out = Parsed()
+        items = self.split(body, ctx)
+        for item in items:
+            out.extend(self.one(item, ctx))
+        schema_changed(out, len(items), ctx)
+        return out
+
+    def one(self, item: Any, ctx: BoardContext, build=None) -> Parsed:
+        """One posting object (scrubbed first, see jobmarket.hygiene) to its
+        record, or to a rejected object saying why. ``build(item, ctx)``
+        makes the record (default ``_one``)."""
+        from jobmarket.hygiene import scrub_posting
+
+        item, notes = scrub_posting(item)
+        if not isinstance(item, dict):
+            return _rejected(ctx, item, RecordRejected("posting:not_an_object", {"type": type(item).__name__}),
+                             self.id_field)
+        try:
+            built = (build or self._one)(item, ctx)
+        except RecordRejected as exc:
+            return _rejected(ctx, item, exc, self.id_field)
+        except Exception as exc:  # noqa: BLE001 - one posting's content must not cost the board its others
+            error = RecordRejected("parser_error", {"error": f"{type(exc).__name__}: {exc}"[:500]})
+            return _rejected(ctx, item, error, self.id_field)
+        out = Parsed()
+        for row in built if isinstance(built, list) else [built]:
+            row["text_flags"] = notes or None
+            bad = record_violations(row)
+            if bad:
+                out.rejected.append(Rejected(ctx.family, ctx.board, row.get("native_id"), sorted(bad), bad, item, row))
+            else:
+                out.rows.append(row)
+        return out
 
     def split(self, body: bytes | str, ctx: BoardContext) -> list[Any]:
         """The response's posting objects, checked as a whole (count fields,
@@ -100,26 +182,87 @@ class Adapter:
         return kind in ("list", "detail")
 
 
+def _rejected(ctx: BoardContext, item: Any, exc: RecordRejected, id_field: str) -> Parsed:
+    nid = item.get(id_field) if isinstance(item, dict) else None
+    nid = clean(nid) if isinstance(nid, str | int) and not isinstance(nid, bool) else None
+    return Parsed(rejected=[Rejected(ctx.family, ctx.board, nid, [exc.reason], exc.detail, item)])
+
+
+def record_violations(row: dict[str, Any]) -> dict[str, Any]:
+    """The schema constraints a fresh record breaks (the step's own columns aside)."""
+    from jobmarket.schema import RECORD_TABLE
+
+    return RECORD_TABLE.violations(row, skip=("scraped_date", "run_id"))
+
+
+def schema_changed(out: Parsed, n_items: int, ctx: BoardContext) -> None:
+    """Every posting of a response missing the same required field is the
+    board's format changing, not bad postings: fail the board, naming it."""
+    if not n_items or out.rows or len(out.rejected) != n_items:
+        return
+    reasons = {tuple(r.reasons) for r in out.rejected}
+    if len(reasons) == 1:
+        (reason,) = reasons
+        if len(reason) == 1 and reason[0].endswith(":missing"):
+            key = reason[0].rsplit(":", 1)[0]
+            keys = sorted(k for k in out.rejected[0].raw if isinstance(k, str))[:20]
+            raise ParseError(f"{ctx.family}/{ctx.board}: every posting lacks required field {key!r} "
+                             f"(schema changed?); has {keys}")
+
+
 def load_json(body: bytes | str, ctx: BoardContext) -> Any:
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ParseError(f"{ctx.family}/{ctx.board}: response is not valid JSON: {exc}") from exc
+    except UnicodeDecodeError:
+        pass  # one posting's bad bytes: decoded with U+FFFD below, the others are fine
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"{ctx.family}/{ctx.board}: response is not valid JSON: {_one_line(exc)}") from exc
+    try:
+        return json.loads(body.decode("utf-8", errors="replace"))
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"{ctx.family}/{ctx.board}: response is not valid JSON: {_one_line(exc)}") from exc
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:300]
 
 
 def require(obj: Any, key: str, ctx: BoardContext, where: str = "posting") -> Any:
-    """Fetch a field the parser cannot do without; a missing one means the
-    board changed its format, which must fail loudly rather than yield blanks."""
+    """Fetch a field the parser cannot do without. Missing from the response
+    itself, the board changed its format: ParseError fails the board. Missing
+    from one posting, that posting is rejected (every posting lacking it is
+    again a format change, see :func:`schema_changed`)."""
     if not isinstance(obj, dict) or key not in obj:
-        keys = sorted(obj)[:20] if isinstance(obj, dict) else type(obj).__name__
+        if where != "response":
+            raise RecordRejected(f"{key}:missing", {"where": where})
+        keys = sorted(k for k in obj if isinstance(k, str))[:20] if isinstance(obj, dict) else type(obj).__name__
         raise ParseError(
             f"{ctx.family}/{ctx.board}: {where} lacks required field {key!r} (schema changed?); has {keys}"
         )
     return obj[key]
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """A nested object the parser reads from, or an empty one when the board
+    sent something else there."""
+    return value if isinstance(value, dict) else {}
+
+
+def listing(value: Any) -> list[Any]:
+    """A nested array the parser reads from, or an empty one when the board
+    sent something else there."""
+    return value if isinstance(value, list) else []
+
+
 def to_utc(value: Any) -> datetime | None:
     """ISO-8601 strings or epoch milliseconds to an aware UTC datetime."""
+    try:
+        return _to_utc(value)
+    except (OverflowError, ValueError, OSError):  # epochs and dates no calendar holds
+        return None
+
+
+def _to_utc(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -127,8 +270,8 @@ def to_utc(value: Any) -> datetime | None:
         return datetime.fromtimestamp(seconds, tz=UTC)
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
-            return to_utc(int(text))
+        if text.isdigit() and len(text) < 20:
+            return _to_utc(int(text))
         try:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
@@ -140,7 +283,9 @@ def to_utc(value: Any) -> datetime | None:
 
 
 def clean(value: Any) -> str | None:
-    if value is None:
+    """A text field: whitespace collapsed; numbers as text; anything else
+    (objects, arrays, booleans) is not text and gives None."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         return None
     text = " ".join(str(value).split())
     return text or None
@@ -178,6 +323,7 @@ def posting(
         "salary_currency": None,
         "salary_period": None,
         "salary_text": None,
+        "text_flags": None,
         "fetched_at": ctx.fetched_at,
     }
     unknown = set(fields) - set(record)

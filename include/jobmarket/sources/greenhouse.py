@@ -14,6 +14,8 @@ from jobmarket.sources.base import (
     BoardContext,
     ParseError,
     clean,
+    listing,
+    mapping,
     pay_period,
     posting,
     require,
@@ -21,6 +23,10 @@ from jobmarket.sources.base import (
     workplace,
 )
 from jobmarket.text import html_to_text
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 class GreenhouseAdapter(Adapter):
@@ -34,14 +40,14 @@ class GreenhouseAdapter(Adapter):
     def items(self, data: Any, ctx: BoardContext) -> list[Any]:
         if isinstance(data, dict) and "job" in data and "jobs" not in data:
             jobs = [data["job"]]  # a single-job response
-        elif isinstance(data, dict) and "jobs" not in data and "id" in data and "title" in data:
+        elif isinstance(data, dict) and "jobs" not in data and ("id" in data or "absolute_url" in data):
             jobs = [data]
         else:
             jobs = require(data, "jobs", ctx, where="response")
         if not isinstance(jobs, list):
             raise ParseError(f"{ctx.family}/{ctx.board}: 'jobs' is {type(jobs).__name__}, expected a list")
-        total = (data.get("meta") or {}).get("total") if isinstance(data, dict) else None
-        if isinstance(total, int) and total != len(jobs):
+        total = mapping(data.get("meta")).get("total") if isinstance(data, dict) else None
+        if isinstance(total, int) and not isinstance(total, bool) and total != len(jobs):
             raise ParseError(
                 f"{ctx.family}/{ctx.board}: meta.total says {total} jobs but the response has {len(jobs)}"
             )
@@ -52,9 +58,9 @@ class GreenhouseAdapter(Adapter):
         title = require(job, "title", ctx)
         url = require(job, "absolute_url", ctx)
         location = job.get("location")
-        departments = job.get("departments") or []
+        departments = listing(job.get("departments"))
         workplace_type, remote = None, None
-        for meta in job.get("metadata") or []:
+        for meta in listing(job.get("metadata")):
             if isinstance(meta, dict) and str(meta.get("name", "")).lower() in (
                 "workplace type",
                 "location type",
@@ -64,13 +70,13 @@ class GreenhouseAdapter(Adapter):
                 if workplace_type:
                     break
         salary: dict[str, Any] = {}
-        ranges = job.get("pay_input_ranges") or []
+        ranges = listing(job.get("pay_input_ranges"))
         if ranges:
-            r = ranges[0]
-            lo, hi = r.get("min_cents"), r.get("max_cents")
+            r = mapping(ranges[0])
+            lo, hi = _number(r.get("min_cents")), _number(r.get("max_cents"))
             salary = {
-                "salary_min": lo / 100 if isinstance(lo, int | float) else None,
-                "salary_max": hi / 100 if isinstance(hi, int | float) else None,
+                "salary_min": lo / 100 if lo is not None else None,
+                "salary_max": hi / 100 if hi is not None else None,
                 "salary_currency": clean(r.get("currency_type")),
                 "salary_period": pay_period(r.get("title")) or "year",
                 "salary_text": clean(r.get("blurb")) or clean(r.get("title")),

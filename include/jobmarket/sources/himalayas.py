@@ -51,6 +51,7 @@ def _number(value: Any) -> float | None:
 class HimalayasAdapter(Adapter):
     family = "himalayas"
     default_base_url = "https://himalayas.app"
+    id_field = "guid"
 
     def board_url(self, source, board, offset: int = 0) -> str:
         params = {**(feed_params(source, board) or {}), "limit": PAGE_SIZE, "offset": offset}
@@ -114,7 +115,7 @@ class HimalayasAdapter(Adapter):
                 "salary_period": "year",
             }
         places = j.get("locationRestrictions") or []
-        location = ", ".join(str(p) for p in places if p) if isinstance(places, list) else clean(places)
+        location = ", ".join(filter(None, map(clean, places))) if isinstance(places, list) else clean(places)
         return posting(
             ctx,
             native_id,

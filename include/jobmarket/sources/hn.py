@@ -32,11 +32,14 @@ from jobmarket.sources.base import (
     BoardContext,
     FetchPlan,
     ParseError,
+    Parsed,
+    RecordRejected,
     clean,
     load_json,
     positive_option,
     posting,
     require,
+    schema_changed,
     to_utc,
 )
 from jobmarket.text import html_to_text
@@ -103,6 +106,7 @@ def pick_thread(hits: list[dict[str, Any]], year: int | None = None, month: int 
 class HackerNewsAdapter(Adapter):
     family = "hn"
     default_base_url = "https://hn.algolia.com"
+    id_field = "objectID"
 
     def stories_url(self, source) -> str:
         query = urlencode({"tags": "story,author_whoishiring", "hitsPerPage": 20})
@@ -168,19 +172,18 @@ class HackerNewsAdapter(Adapter):
                 result.error = f"options.max_pages={max_pages} reached with {nb_pages} pages; refusing a partial thread"
                 return plans
 
-    def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
+    def parse_records(self, body: bytes | str, ctx: BoardContext) -> Parsed:
         data = load_json(body, ctx)
         hits = require(data, "hits", ctx, where="response")
         if not isinstance(hits, list):
             raise ParseError(f"{ctx.family}/{ctx.board}: 'hits' is {type(hits).__name__}, expected a list")
-        rows: list[dict[str, Any]] = []
+        out = Parsed()
         for hit in hits:
-            for key in ("objectID", "parent_id", "story_id", "comment_text"):
-                require(hit, key, ctx, where="comment")
-            if hit["parent_id"] != hit["story_id"] or not clean(hit["comment_text"]):
-                continue  # replies and deleted comments are not job posts
-            rows.extend(parse_post(hit, ctx))
-        return rows
+            if isinstance(hit, dict) and hit.get("comment_text") in (None, "") and "comment_text" in hit:
+                continue  # a deleted comment
+            out.extend(self.one(hit, ctx, build=_post))
+        schema_changed(out, len(hits), ctx)
+        return out
 
 
 def _header(soup) -> tuple[str, list]:
@@ -306,6 +309,18 @@ def _bullet_roles(root) -> list[tuple[str, str]]:
                 and title[:1].isupper()):
             roles.append((title, href))
     return roles
+
+
+def _post(hit: dict[str, Any], ctx: BoardContext) -> list[dict[str, Any]]:
+    for key in ("objectID", "parent_id", "story_id", "comment_text"):
+        require(hit, key, ctx, where="comment")
+    if not isinstance(hit["objectID"], str | int) or isinstance(hit["objectID"], bool):
+        raise RecordRejected("objectID:type", {"objectID": hit["objectID"]})
+    if not isinstance(hit["comment_text"], str):
+        raise RecordRejected("comment_text:type", {"comment_text": hit["comment_text"]})
+    if hit["parent_id"] != hit["story_id"] or not clean(hit["comment_text"]):
+        return []  # replies and blank comments are not job posts
+    return parse_post(hit, ctx)
 
 
 def parse_post(hit: dict[str, Any], ctx: BoardContext) -> list[dict[str, Any]]:

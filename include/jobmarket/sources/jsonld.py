@@ -34,6 +34,8 @@ from jobmarket.sources.base import (
     BoardContext,
     FetchPlan,
     ParseError,
+    Parsed,
+    RecordRejected,
     clean,
     pay_period,
     posting,
@@ -269,25 +271,28 @@ class JsonLdAdapter(Adapter):
                 break
         return plans
 
-    def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
+    def parse_records(self, body: bytes | str, ctx: BoardContext) -> Parsed:
         items = find_jobpostings(body, ctx)
         if not items:
             raise ParseError(f"{ctx.family}/{ctx.board}: page {ctx.url or ''} carries no schema.org JobPosting (markup removed?)")
-        rows = [self._one(item, ctx) for item in items]
+        out = Parsed()
+        for item in items:
+            out.extend(self.one(item, ctx))
+        rows = out.rows
         ids = [r["native_id"] for r in rows]
         if len(set(ids)) != len(ids):
             for n, r in enumerate(rows, start=1):  # same URL for several postings: number them
                 r["native_id"] = f"{r['native_id']}#{n}"
                 r["posting_id"] = f"{ctx.family}:{ctx.board}:{r['native_id']}"
-        return rows
+        return out
 
     def _one(self, item: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
         title = _text(item.get("title")) or _text(item.get("name"))
         if not title:
-            raise ParseError(f"{ctx.family}/{ctx.board}: JobPosting lacks required field 'title'; has {sorted(item)[:20]}")
+            raise RecordRejected("title:missing", {"keys": sorted(k for k in item if isinstance(k, str))[:20]})
         url = _text(item.get("url")) or ctx.url
         if not url:
-            raise ParseError(f"{ctx.family}/{ctx.board}: JobPosting {title!r} has no 'url' and the page URL is unknown")
+            raise RecordRejected("url:missing", {"title": title, "page_url": None})
         if ctx.url:
             url = urljoin(ctx.url, url)
         native_id = _identifier(item.get("identifier")) or url

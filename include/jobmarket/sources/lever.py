@@ -15,6 +15,8 @@ from jobmarket.sources.base import (
     BoardContext,
     ParseError,
     clean,
+    listing,
+    mapping,
     pay_period,
     posting,
     require,
@@ -22,6 +24,10 @@ from jobmarket.sources.base import (
     workplace,
 )
 from jobmarket.text import html_to_text
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 class LeverAdapter(Adapter):
@@ -42,14 +48,15 @@ class LeverAdapter(Adapter):
         native_id = require(p, "id", ctx)
         title = require(p, "text", ctx)
         url = require(p, "hostedUrl", ctx)
-        cats = p.get("categories") or {}
+        cats = mapping(p.get("categories"))
         parts: list[str] = []
-        if p.get("description"):
+        if isinstance(p.get("description"), str) and p["description"]:
             parts.append(p["description"])
-        for section in p.get("lists") or []:
+        for section in listing(p.get("lists")):
             if isinstance(section, dict):
-                parts.append(f"<h3>{section.get('text') or ''}</h3><ul>{section.get('content') or ''}</ul>")
-        if p.get("additional"):
+                head, body = clean(section.get("text")) or "", section.get("content")
+                parts.append(f"<h3>{head}</h3><ul>{body if isinstance(body, str) else ''}</ul>")
+        if isinstance(p.get("additional"), str) and p["additional"]:
             parts.append(p["additional"])
         description = html_to_text("\n".join(parts)) if parts else html_to_text(p.get("descriptionPlain"))
         workplace_type, remote = workplace(p.get("workplaceType"))
@@ -57,8 +64,8 @@ class LeverAdapter(Adapter):
         sr = p.get("salaryRange")
         if isinstance(sr, dict):
             salary.update(
-                salary_min=float(sr["min"]) if isinstance(sr.get("min"), int | float) else None,
-                salary_max=float(sr["max"]) if isinstance(sr.get("max"), int | float) else None,
+                salary_min=_number(sr.get("min")),
+                salary_max=_number(sr.get("max")),
                 salary_currency=clean(sr.get("currency")),
                 salary_period=pay_period(sr.get("interval")),
             )

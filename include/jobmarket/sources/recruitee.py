@@ -20,6 +20,7 @@ from jobmarket.sources.base import (
     Adapter,
     BoardContext,
     ParseError,
+    RecordRejected,
     clean,
     pay_period,
     posting,
@@ -81,13 +82,18 @@ class RecruiteeAdapter(Adapter):
         offers = require(data, "offers", ctx, where="response")
         if not isinstance(offers, list):
             raise ParseError(f"{ctx.family}/{ctx.board}: 'offers' is {type(offers).__name__}, expected a list")
-        return [o for o in offers if o.get("status", "published") == "published"]
+        # Only an offer that says it is in another state is left out; a broken
+        # status is the offer's problem, shown in the quarantine.
+        return [o for o in offers if not (isinstance(o, dict) and isinstance(o.get("status"), str)
+                                          and o["status"] != "published")]
 
     def _one(self, o: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
+        if "status" in o and not isinstance(o["status"], str):
+            raise RecordRejected("status:type", {"status": o["status"]})
         native_id = require(o, "id", ctx)
         title = require(o, "title", ctx)
         url = require(o, "careers_url", ctx)
-        parts = [o.get("description") or "", o.get("requirements") or ""]
+        parts = [v if isinstance(v := o.get(k), str) else "" for k in ("description", "requirements")]
         description = html_to_text("\n".join(p for p in parts if p)) if any(parts) else None
         if o.get("remote") is True:
             workplace_type, remote = "remote", True
@@ -98,7 +104,7 @@ class RecruiteeAdapter(Adapter):
         else:
             workplace_type, remote = None, None
         location = clean(o.get("location")) or clean(
-            ", ".join(str(o[k]) for k in ("city", "country") if o.get(k))
+            ", ".join(clean(o[k]) or "" for k in ("city", "country") if clean(o.get(k)))
         )
         salary: dict[str, Any] = {}
         pay = o.get("salary")

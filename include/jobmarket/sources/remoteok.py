@@ -79,7 +79,7 @@ class RemoteOkAdapter(Adapter):
             title=title,
             url=url,
             company=require(j, "company", ctx),
-            location=clean(str(j.get("location") or "").strip(" ,")),
+            location=clean((clean(j.get("location")) or "").strip(" ,")),
             remote=True,
             workplace_type="remote",
             posted_at=to_utc(j.get("epoch")) or to_utc(j.get("date")),

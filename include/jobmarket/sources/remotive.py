@@ -64,7 +64,7 @@ class RemotiveAdapter(Adapter):
         if not isinstance(jobs, list):
             raise ParseError(f"{ctx.family}/{ctx.board}: 'jobs' is {type(jobs).__name__}, expected a list")
         count = data.get("job-count")
-        if isinstance(count, int) and count != len(jobs):
+        if isinstance(count, int) and not isinstance(count, bool) and count != len(jobs):
             raise ParseError(f"{ctx.family}/{ctx.board}: job-count says {count} jobs but the response has {len(jobs)}")
         return [j for j in jobs]
 

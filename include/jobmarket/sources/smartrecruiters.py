@@ -25,12 +25,14 @@ from jobmarket.sources.base import (
     BoardContext,
     FetchPlan,
     ParseError,
+    Parsed,
     clean,
     load_json,
     pay_period,
     positive_option,
     posting,
     require,
+    schema_changed,
     to_utc,
 )
 from jobmarket.text import html_to_text
@@ -115,32 +117,38 @@ class SmartRecruitersAdapter(Adapter):
                 break  # the board is failed anyway; spare the host the rest
         return plans
 
-    def parse(self, body: bytes | str, ctx: BoardContext) -> list[dict[str, Any]]:
+    def parse_records(self, body: bytes | str, ctx: BoardContext) -> Parsed:
         data = load_json(body, ctx)
+        out = Parsed()
         if isinstance(data, dict) and "content" in data and "jobAd" not in data:
             content = data["content"]
             if not isinstance(content, list):
                 raise ParseError(f"{ctx.family}/{ctx.board}: 'content' is {type(content).__name__}, expected a list")
-            return [self._one(p, ctx, detail=False) for p in content]
+            for p in content:
+                out.extend(self.one(p, ctx, build=lambda p, c: self._one(p, c, detail=False)))
+            schema_changed(out, len(content), ctx)
+            return out
         if not isinstance(data, dict):
             raise ParseError(f"{ctx.family}/{ctx.board}: expected a posting object, got {type(data).__name__}")
-        return [self._one(data, ctx, detail=True)]
+        out.extend(self.one(data, ctx, build=lambda p, c: self._one(p, c, detail=True)))
+        schema_changed(out, 1, ctx)
+        return out
 
     def _one(self, p: dict[str, Any], ctx: BoardContext, detail: bool) -> dict[str, Any]:
         native_id = require(p, "id", ctx)
         title = require(p, "name", ctx)
         company = p.get("company") if isinstance(p.get("company"), dict) else {}
-        company_id = company.get("identifier") or ctx.board
+        company_id = clean(company.get("identifier")) or ctx.board
         description = None
         if detail:
             sections = require(require(p, "jobAd", ctx), "sections", ctx, where="jobAd")
             parts = []
             for key in _SECTIONS:
                 section = sections.get(key) if isinstance(sections, dict) else None
-                if isinstance(section, dict) and section.get("text"):
-                    parts.append(f"<h3>{section.get('title') or ''}</h3>{section['text']}")
+                if isinstance(section, dict) and isinstance(section.get("text"), str) and section["text"]:
+                    parts.append(f"<h3>{clean(section.get('title')) or ''}</h3>{section['text']}")
             description = html_to_text("\n".join(parts)) if parts else None
-        url = p.get("postingUrl") or f"{PUBLIC_URL}/{company_id}/{native_id}"
+        url = clean(p.get("postingUrl")) or f"{PUBLIC_URL}/{company_id}/{clean(native_id)}"
         loc = p.get("location") if isinstance(p.get("location"), dict) else {}
         workplace_type, remote = None, None
         if loc.get("remote") is True:
@@ -150,7 +158,7 @@ class SmartRecruitersAdapter(Adapter):
         elif loc.get("remote") is False and loc.get("hybrid") is False:
             workplace_type, remote = "onsite", False
         location = clean(loc.get("fullLocation")) or clean(
-            ", ".join(str(loc[k]) for k in ("city", "region", "country") if loc.get(k))
+            ", ".join(clean(loc[k]) or "" for k in ("city", "region", "country") if clean(loc.get(k)))
         )
         salary: dict[str, Any] = {}
         comp = p.get("compensation")

@@ -52,6 +52,7 @@ def _max_pages(source) -> int | None:
 class WorkableAdapter(Adapter):
     family = "workable"
     default_base_url = "https://apply.workable.com"
+    id_field = "shortcode"
 
     def board_url(self, source, board, token: str | None = None) -> str:
         url = f"{source.base_url}/api/v3/accounts/{quote(board.token)}/jobs"
@@ -102,14 +103,16 @@ class WorkableAdapter(Adapter):
         if remote is None and isinstance(j.get("remote"), bool):
             remote = j["remote"]
             workplace_type = "remote" if remote else None
-        places = [loc for loc in (j.get("locations") or []) if isinstance(loc, dict) and not loc.get("hidden")]
+        locations = j.get("locations") if isinstance(j.get("locations"), list) else []
+        places = [loc for loc in locations if isinstance(loc, dict) and not loc.get("hidden")]
         if not places and isinstance(j.get("location"), dict):
             places = [j["location"]]
         location = "; ".join(
-            filter(None, (clean(", ".join(str(p[k]) for k in ("city", "region", "country") if p.get(k))) for p in places))
+            filter(None, (clean(", ".join(clean(p[k]) or "" for k in ("city", "region", "country") if clean(p.get(k))))
+                          for p in places))
         ) or None
         dept = j.get("department")
-        department = clean(" / ".join(map(str, dept))) if isinstance(dept, list) else clean(dept)
+        department = clean(" / ".join(filter(None, map(clean, dept)))) if isinstance(dept, list) else clean(dept)
         kind = clean(j.get("type"))
         return posting(
             ctx,

@@ -1,0 +1,68 @@
+"""Text hygiene: what every string from a board goes through before any
+parser (lxml, BeautifulSoup) or the Parquet writer sees it.
+
+* NUL and the other control characters (C0 but tab, newline and carriage
+  return; DEL; C1) are removed: lxml refuses them ("All strings must be XML
+  compatible") and they carry nothing a reader could use.
+* Lone surrogates (``"\\ud800"`` is valid JSON, not valid UTF-8) and the
+  non-characters U+FFFE/U+FFFF become U+FFFD: Arrow and lxml cannot encode them.
+* A string longer than :data:`MAX_CHARS` characters is cut to it. The longest
+  real description in the 390-board crawl is under 60,000 characters; a
+  longer value is a broken or hostile response, and 200,000 is also the
+  upper bound of the ``description:length`` expectation (quality.yaml).
+
+Each change is recorded on the posting's ``text_flags`` as ``<kind>:<field>``
+(``capped:content``, ``control_chars:title``, ``invalid_unicode:content``)
+so a cut or cleaned value is never mistaken for what the board sent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+MAX_CHARS = 200_000
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_UNENCODABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
+_ANY_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def scrub(text: str, notes: list[str] | None = None, field: str = "text") -> str:
+    """``text`` made safe for the parsers and Parquet; what was changed is
+    appended to ``notes`` as ``<kind>:<field>``."""
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS]
+        if notes is not None:
+            notes.append(f"capped:{field}")
+    if not _ANY_BAD.search(text):  # the usual case: one scan, no copy
+        return text
+    cleaned = _CONTROL.sub("", text)
+    if notes is not None and len(cleaned) != len(text):
+        notes.append(f"control_chars:{field}")
+    out = _UNENCODABLE.sub("\ufffd", cleaned)
+    if notes is not None and out != cleaned:
+        notes.append(f"invalid_unicode:{field}")
+    return out
+
+
+def scrub_object(obj: Any, notes: list[str] | None = None, field: str | None = None) -> Any:
+    """A parsed JSON value with every string (keys too) scrubbed; ``field`` is
+    the top-level key a note is filed under (None: the keys of ``obj``)."""
+    if isinstance(obj, str):
+        return scrub(obj, notes, field or "value")
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            key = scrub(k, notes, field or "key") if isinstance(k, str) else k
+            out[key] = scrub_object(v, notes, field or str(key))
+        return out
+    if isinstance(obj, list):
+        return [scrub_object(v, notes, field or "item") for v in obj]
+    return obj
+
+
+def scrub_posting(obj: Any) -> tuple[Any, list[str]]:
+    """One raw posting object, scrubbed, and its notes (sorted, unique)."""
+    notes: list[str] = []
+    clean = scrub_object(obj, notes)
+    return clean, sorted(set(notes))
