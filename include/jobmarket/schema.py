@@ -338,9 +338,14 @@ QUARANTINE = Table(
         Column("posting_id", "string", True, "posting_id of the held-back row (may itself be the problem)."),
         Column("source", "string", True, "Source family of the row."),
         Column("board", "string", True, "Board of the row."),
-        Column("failed_expectations", "list<string>", False, "Names of the row-level expectations the row failed."),
+        Column("failed_expectations", "list<string>", False,
+               "Names of the row-level expectations the row failed, or why the parse step rejected the posting "
+               "object: `<field>:missing`, `posting:not_an_object`, `<column>:not_null` / `<column>:type` (the "
+               "Parquet schema's constraint), `parser_error`, `normalize_error`."),
         Column("offending_values_json", "string", False, "The failing columns' values, as a JSON object."),
-        Column("record_json", "string", False, "The whole normalized record, as JSON, so nothing is lost."),
+        Column("record_json", "string", False,
+               "The whole normalized record, as JSON, so nothing is lost; for a posting rejected at parse, "
+               "`{\"raw_object\": <the board's object>, \"record\": <the record built, if any>}`."),
         Column("run_id", "string", False, "Run that quarantined it."),
     ),
 )
