@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from http.server import ThreadingHTTPServer
-
-import os
 
 import pytest
 from hypothesis import HealthCheck, settings

@@ -36,7 +36,6 @@ def _record_schema():
 def check(family: str, body: bytes, mutation, expected: int | None, allow_single_drift: bool) -> None:
     """The properties of one parse of a mutated response."""
     import pyarrow as pa
-
     from jobmarket.rejects import quarantine_row
 
     outcomes = OUTCOMES.setdefault(family, Counter())
