@@ -186,13 +186,26 @@ def tag(title: str | None, description: str | None) -> dict:
     return _tag(title, description)[0]
 
 
-def _tag(title: str | None, description: str | None) -> tuple[dict, list[float] | None]:
-    """The tag and, for body-tagged postings, the confidence model's features."""
+class Analysis:
+    """What the tagger reads off one posting before deciding: the cleaned, segmented body,
+    its lexicon hits and evidence, the title's archetype and the flags so far. Both the
+    lexicon scorer and the trained model (``model.py``) decide from it."""
+
+    __slots__ = (
+        "title", "flags", "t_arch", "seniority", "cleaned", "doc", "hits", "skills",
+        "language", "contrib", "raw", "share_m", "kind", "lex_probs",
+    )
+
+
+def analyse(title: str | None, description: str | None) -> Analysis:
+    a = Analysis()
     title = title if isinstance(title, str) else None
     description = description if isinstance(description, str) else None
+    a.title = title
     flags: list[str] = []
-    t_arch = title_archetype(title)
-    seniority = title_seniority(title)
+    a.flags = flags
+    a.t_arch = t_arch = title_archetype(title)
+    a.seniority = title_seniority(title)
 
     cleaned = ""
     if description and not description.isspace():  # (isspace: no stripped copy of the body)
@@ -200,17 +213,20 @@ def _tag(title: str | None, description: str | None) -> tuple[dict, list[float] 
         flags.extend(clean_flags)
     if not cleaned or cleaned.isspace():
         flags.append("empty_description")
+    a.cleaned = cleaned
 
     low = cleaned.lower()
     # one pass of the combined automaton: phrase hits, boilerplate / role-cue marks, skills
     hits, marks, skills = combined_matcher().scan(low) if low else ([], [], [])
-    doc = text.segment(low, marks, lowered=True)
-    language = text.detect_language(doc.text) if cleaned else "unknown"
+    a.hits, a.skills = hits, skills
+    a.doc = doc = text.segment(low, marks, lowered=True)
+    a.language = language = text.detect_language(doc.text) if cleaned else "unknown"
     if language == "non_en":
         flags.append("non_english")
 
-    raw_all, contrib = _evidence(doc, hits)
+    raw_all, a.contrib = _evidence(doc, hits)
     raw, share_m = _resolve(raw_all)
+    a.raw, a.share_m = raw, share_m
     content = sum(map(raw.__getitem__, ARCHETYPES))
     if cleaned and doc.n_content_words < 5:
         flags.append("boilerplate_only")
@@ -220,14 +236,23 @@ def _tag(title: str | None, description: str | None) -> tuple[dict, list[float] 
             flags.append("title_only")
         else:
             flags.append("weak_evidence")
-        logits = {a: 0.0 for a in ARCHETYPES}
+        logits = {x: 0.0 for x in ARCHETYPES}
         logits[t_arch or "other"] = 1.0
-        probs = _softmax(logits, _params()["scoring"]["title_only_beta"])
-        kind = "title_only"
+        a.lex_probs = _softmax(logits, _params()["scoring"]["title_only_beta"])
+        a.kind = "title_only"
     else:
         logits = _combine(raw, t_arch, doc.n_content_words)
-        probs = _softmax(logits, _params()["scoring"]["beta"])
-        kind = "body"
+        a.lex_probs = _softmax(logits, _params()["scoring"]["beta"])
+        a.kind = "body"
+    return a
+
+
+def _tag(title: str | None, description: str | None) -> tuple[dict, list[float] | None]:
+    """The tag and, for body-tagged postings, the confidence model's features."""
+    a = analyse(title, description)
+    flags, t_arch, kind, probs = a.flags, a.t_arch, a.kind, a.lex_probs
+    contrib, share_m, doc, cleaned, language = a.contrib, a.share_m, a.doc, a.cleaned, a.language
+    seniority, skills = a.seniority, a.skills
 
     # highest probability first; ties keep the ARCHETYPES order (the sort is stable)
     ranked = sorted(ARCHETYPES, key=probs.__getitem__, reverse=True)
