@@ -1,6 +1,6 @@
 """Throughput of the archetype tagger on real descriptions, on one core.
 
-    .venv/bin/python bench/bench_tagger.py [--n 6000]
+    .venv/bin/python bench/bench_tagger.py [--n 6000] [--pool]
 
 Bodies: every recorded board posting with a description (Ashby, Lever, RemoteOK,
 Remotive, Himalayas, Jobicy, Arbeitnow, Greenhouse, SmartRecruiters, HN comments) plus
@@ -40,22 +40,35 @@ def corpus() -> list[tuple[str, str]]:
     return rows
 
 
+def pool() -> list[tuple[str, str]]:
+    """The unlabelled pool: 4,032 distinct real postings with full bodies (issue #13's
+    throughput corpus: each text once, so no cache can help)."""
+    with open(FIXTURES / "postings" / "pool.jsonl", encoding="utf-8") as fh:
+        return [(r["title"], r["description"]) for r in map(json.loads, fh)]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=6000, help="postings to tag (default 6000)")
+    ap.add_argument("--pool", action="store_true",
+                    help="tag each pool posting once instead of cycling the board corpus")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # pin to ONE core
+    t_load = time.process_time()
     from jobmarket.tagger import TAGGER_VERSION, tag
+    from jobmarket.tagger.model import load
 
-    rows = corpus()
+    load()
+    print(f"import + model load {time.process_time() - t_load:.2f} CPU s")
+    rows = pool() if args.pool else corpus()
     if not rows:
         print("no fixture descriptions found", file=sys.stderr)
         return 2
     for t, d in rows[:50]:  # warm-up: automata, regexes, lazy ftfy import
         tag(t, d)
     tag("x", "Weâ€™re hiring â€\x9d now")
-    work = list(islice(cycle(rows), args.n))
+    work = rows[50:] if args.pool else list(islice(cycle(rows), args.n))
     lat = []
     c0 = time.process_time()
     t0 = time.perf_counter()

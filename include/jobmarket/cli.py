@@ -113,7 +113,13 @@ def cmd_tag(args) -> int:
 def cmd_evaluate(args) -> int:
     from jobmarket.tagger.cli import evaluate_main
 
-    return evaluate_main([args.file, *args.rest])
+    return evaluate_main([*([args.file] if args.file else []), *args.rest])
+
+
+def cmd_train(args) -> int:
+    from jobmarket.tagger.train import main
+
+    return main(args.rest)
 
 
 def cmd_publish(args) -> int:
@@ -279,10 +285,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--run-id", default="rebuild")
     sp.set_defaults(func=cmd_rebuild)
 
-    sp = sub.add_parser("evaluate", help="evaluate the tagger on labelled JSON lines")
-    sp.add_argument("file")
+    sp = sub.add_parser(
+        "evaluate",
+        help="evaluate the tagger on labelled JSON lines, or by grouped cross-validation (--cv, --holdout)",
+    )
+    sp.add_argument("file", nargs="?")
     sp.add_argument("rest", nargs=argparse.REMAINDER)
     sp.set_defaults(func=cmd_evaluate)
+
+    sp = sub.add_parser("train", help="train the archetype model on every labelled posting")
+    sp.add_argument("rest", nargs=argparse.REMAINDER)
+    sp.set_defaults(func=cmd_train)
 
     sp = sub.add_parser("replay", help="serve recorded board responses on 127.0.0.1")
     sp.add_argument("--port", type=int, default=8765)

@@ -38,7 +38,19 @@ def evaluate_main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(
         prog="jobmarket evaluate", description="Score the tagger on labelled JSON-lines postings."
     )
-    ap.add_argument("file", help="JSON lines with id, title, description, archetype, acceptable")
+    ap.add_argument(
+        "file", nargs="?", help="JSON lines with id, title, description, archetype, acceptable"
+    )
+    ap.add_argument(
+        "--cv",
+        action="store_true",
+        help="grouped (leave one source out) cross-validation over every labelled posting",
+    )
+    ap.add_argument(
+        "--holdout",
+        action="store_true",
+        help="fit on the cv split, score the holdout split once",
+    )
     ap.add_argument(
         "--split",
         choices=["all", "tune", "holdout"],
@@ -47,6 +59,13 @@ def evaluate_main(argv: list[str]) -> int:
     )
     ap.add_argument("--errors", action="store_true", help="also list the misclassified postings")
     args = ap.parse_args(argv)
+    if args.cv or args.holdout:
+        from .crossval import cv_report, holdout_report
+
+        print(cv_report() if args.cv else holdout_report())
+        return 0
+    if not args.file:
+        ap.error("FILE, --cv or --holdout is required")
     rows = load_rows(args.file, args.split)
     if not rows:
         print("no labelled rows", file=sys.stderr)
@@ -56,6 +75,7 @@ def evaluate_main(argv: list[str]) -> int:
         f"file={args.file} split={args.split} tagger_version={res['tagged'][0]['tagger_version']}"
     )
     print(format_report("tagger", res["tagger"]))
+    print(format_report("lexicon alone", res["lexicon"]))
     print(format_report("title-only baseline", res["title_baseline"]))
     if args.errors:
         print("misclassified:")

@@ -16,6 +16,7 @@ from functools import lru_cache
 from operator import itemgetter
 
 from . import extract, text
+from . import model as _model
 from .lexicon import (
     ARCHETYPES,
     CREDENTIAL,
@@ -38,8 +39,12 @@ def _params() -> dict:
 
 
 def tagger_version() -> str:
+    """Changes whenever any output can: lexicon, skills, calibration or the trained model
+    (the nightly tag cache is keyed by it, so a new model retags)."""
     p = _params()
-    return f"{p['engine']}+lex{lexicon()['version']}+skills{skill_taxonomy()['version']}+cal{p['calibration']['version']}"
+    m = _model.load()
+    engine = f"model-{m.version}" if m is not None else p["engine"]
+    return f"{engine}+lex{lexicon()['version']}+skills{skill_taxonomy()['version']}+cal{p['calibration']['version']}"
 
 
 PSEUDO = ("ml_generic", "research_credential", "research_credential_req")
@@ -247,12 +252,20 @@ def analyse(title: str | None, description: str | None) -> Analysis:
     return a
 
 
-def _tag(title: str | None, description: str | None) -> tuple[dict, list[float] | None]:
-    """The tag and, for body-tagged postings, the confidence model's features."""
+def _tag(
+    title: str | None, description: str | None, engine: str | None = None
+) -> tuple[dict, list[float] | None]:
+    """The tag and, for body-tagged postings decided by the lexicon, the confidence
+    features of its calibration. ``engine``: "model" (the default when the trained model
+    is shipped) or "lexicon" (the hand-written scorer alone, kept as the baseline)."""
     a = analyse(title, description)
     flags, t_arch, kind, probs = a.flags, a.t_arch, a.kind, a.lex_probs
     contrib, share_m, doc, cleaned, language = a.contrib, a.share_m, a.doc, a.cleaned, a.language
     seniority, skills = a.seniority, a.skills
+    mdl = _model.load() if engine != "lexicon" else None
+    drivers = None
+    if kind == "body" and mdl is not None:
+        probs, drivers = mdl.predict(a)
 
     # highest probability first; ties keep the ARCHETYPES order (the sort is stable)
     ranked = sorted(ARCHETYPES, key=probs.__getitem__, reverse=True)
@@ -268,10 +281,14 @@ def _tag(title: str | None, description: str | None) -> tuple[dict, list[float] 
     ):
         secondary = runner
     feats = None
-    if kind == "body":
-        agrees = 0.5 if t_arch is None else float(t_arch == top)
-        feats = confidence_features(probs[top], margin, agrees)
-    confidence = _calibrate(feats, kind, t_arch)
+    if drivers is not None:
+        # the model's probabilities are calibrated (temperature fitted out of fold)
+        confidence = round(min(max(probs[top], 0.01), 0.99), 3)
+    else:
+        if kind == "body":
+            agrees = 0.5 if t_arch is None else float(t_arch == top)
+            feats = confidence_features(probs[top], margin, agrees)
+        confidence = _calibrate(feats, kind, t_arch)
     if language == "non_en" and kind == "body":
         confidence = round(confidence * 0.8, 3)
 
@@ -288,6 +305,8 @@ def _tag(title: str | None, description: str | None) -> tuple[dict, list[float] 
         }.items():
             contrib["research"][k] = max(contrib["research"].get(k, 0.0), v)
     evidence = {a: _top_phrases(contrib[a]) for a in ARCHETYPES if contrib[a]}
+    if drivers is not None:
+        evidence[top] = _explain(drivers, evidence)
     years = extract.min_years(doc.text) if cleaned else None
     if seniority is None:
         seniority = extract.seniority_from_years(years)
@@ -311,6 +330,28 @@ def _tag(title: str | None, description: str | None) -> tuple[dict, list[float] 
         "tagger_version": tagger_version(),
     }
     return result, feats
+
+
+def _explain(drivers: list[tuple[str, float]], lexicon_evidence: dict[str, list[str]]) -> list[str]:
+    """The model's reasons for the winner over the runner-up, as an analyst reads them:
+    "spark (duties)", "title: data engineer"; a driver that is the lexicon's own score
+    for an archetype is shown as that archetype's strongest lexicon phrases."""
+    out: list[str] = []
+    for name, _gap in drivers:
+        kind, _, rest = name.partition(":")
+        if kind in ("lex", "lp", "s"):
+            arch = rest.partition(":")[0]
+            phrases = lexicon_evidence.get(arch, [])[:3]
+            if not phrases:
+                continue
+            text_ = f"{arch} lexicon: " + ", ".join(phrases)
+        else:
+            text_ = _model.readable(name)
+        if text_ not in out:
+            out.append(text_)
+        if len(out) == 8:
+            break
+    return out
 
 
 def tag_many(rows: Iterable[tuple[str | None, str | None]]) -> list[dict]:

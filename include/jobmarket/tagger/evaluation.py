@@ -125,7 +125,11 @@ def evaluate(rows: list[dict]) -> dict:
     base = metrics(
         rows, [t["archetype"] for t in title_only], [t["confidence"] for t in title_only]
     )
-    return {"tagger": body, "title_baseline": base, "tagged": tagged}
+    from .core import _tag
+
+    lex = [_tag(r.get("title"), r.get("description"), engine="lexicon")[0] for r in rows]
+    lexm = metrics(rows, [t["archetype"] for t in lex], [t["confidence"] for t in lex])
+    return {"tagger": body, "lexicon": lexm, "title_baseline": base, "tagged": tagged}
 
 
 def format_report(name: str, m: dict) -> str:
