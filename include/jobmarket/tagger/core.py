@@ -15,8 +15,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from operator import itemgetter
 
-from . import extract, text
-from . import model as _model
+from .extract import degree, min_years, seniority_from_years
 from .lexicon import (
     ARCHETYPES,
     CREDENTIAL,
@@ -26,6 +25,9 @@ from .lexicon import (
     phrase_matcher,
     skill_taxonomy,
 )
+from .model import load as load_model
+from .model import readable
+from .text import NICE, REQ, Doc, clean, detect_language, segment
 from .title import title_archetype, title_seniority
 
 DATA_ARCHETYPES = ARCHETYPES[:-1]
@@ -42,7 +44,7 @@ def tagger_version() -> str:
     """Changes whenever any output can: lexicon, skills, calibration or the trained model
     (the nightly tag cache is keyed by it, so a new model retags)."""
     p = _params()
-    m = _model.load()
+    m = load_model()
     engine = f"model-{m.version}" if m is not None else p["engine"]
     return f"{engine}+lex{lexicon()['version']}+skills{skill_taxonomy()['version']}+cal{p['calibration']['version']}"
 
@@ -50,7 +52,7 @@ def tagger_version() -> str:
 PSEUDO = ("ml_generic", "research_credential", "research_credential_req")
 _ALL_ARCHETYPES = ARCHETYPES + PSEUDO
 _NAME, _VALUE = itemgetter(0), itemgetter(1)
-_CREDENTIAL_SECTIONS = frozenset((text.REQ, text.NICE))
+_CREDENTIAL_SECTIONS = frozenset((REQ, NICE))
 # A line that states what the candidate must have, even outside a "Requirements" block.
 _REQUIREMENT_LINE_RE = re.compile(
     r"\b(?:degree|degrees|experience|track record|demonstrated|background in|proficien|"
@@ -59,14 +61,14 @@ _REQUIREMENT_LINE_RE = re.compile(
 )
 
 
-def _is_credential_line(doc: text.Doc, line: int) -> bool:
+def _is_credential_line(doc: Doc, line: int) -> bool:
     if doc.sections[line] in _CREDENTIAL_SECTIONS:
         return True
     end = doc.starts[line + 1] if line + 1 < len(doc.starts) else len(doc.text)
     return _REQUIREMENT_LINE_RE.search(doc.text, doc.starts[line], end) is not None
 
 
-def _evidence(doc: text.Doc, hits=None) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+def _evidence(doc: Doc, hits=None) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     """Weighted evidence per archetype (and pseudo-archetype) and each phrase's contribution.
 
     ``hits`` are the phrase hits of ``doc.text`` found by ``CombinedMatcher.scan``:
@@ -214,7 +216,7 @@ def analyse(title: str | None, description: str | None) -> Analysis:
 
     cleaned = ""
     if description and not description.isspace():  # (isspace: no stripped copy of the body)
-        cleaned, clean_flags = text.clean(description)
+        cleaned, clean_flags = clean(description)
         flags.extend(clean_flags)
     if not cleaned or cleaned.isspace():
         flags.append("empty_description")
@@ -224,8 +226,8 @@ def analyse(title: str | None, description: str | None) -> Analysis:
     # one pass of the combined automaton: phrase hits, boilerplate / role-cue marks, skills
     hits, marks, skills = combined_matcher().scan(low) if low else ([], [], [])
     a.hits, a.skills = hits, skills
-    a.doc = doc = text.segment(low, marks, lowered=True)
-    a.language = language = text.detect_language(doc.text) if cleaned else "unknown"
+    a.doc = doc = segment(low, marks, lowered=True)
+    a.language = language = detect_language(doc.text) if cleaned else "unknown"
     if language == "non_en":
         flags.append("non_english")
 
@@ -262,7 +264,7 @@ def _tag(
     flags, t_arch, kind, probs = a.flags, a.t_arch, a.kind, a.lex_probs
     contrib, share_m, doc, cleaned, language = a.contrib, a.share_m, a.doc, a.cleaned, a.language
     seniority, skills = a.seniority, a.skills
-    mdl = _model.load() if engine != "lexicon" else None
+    mdl = load_model() if engine != "lexicon" else None
     drivers = None
     if kind == "body" and mdl is not None:
         probs, drivers = mdl.predict(a)
@@ -307,9 +309,9 @@ def _tag(
     evidence = {a: _top_phrases(contrib[a]) for a in ARCHETYPES if contrib[a]}
     if drivers is not None:
         evidence[top] = _explain(drivers, evidence)
-    years = extract.min_years(doc.text) if cleaned else None
+    years = min_years(doc.text) if cleaned else None
     if seniority is None:
-        seniority = extract.seniority_from_years(years)
+        seniority = seniority_from_years(years)
     lines = doc.lines if cleaned else []
     result = {
         "archetype": top,
@@ -322,7 +324,7 @@ def _tag(
         "skills": skills,
         "seniority": seniority,
         "min_years_experience": years,
-        "degree": extract.degree(lines, doc.sections, doc.text, doc.starts)
+        "degree": degree(lines, doc.sections, doc.text, doc.starts)
         if cleaned
         else "not_mentioned",
         "language": language,
@@ -346,7 +348,7 @@ def _explain(drivers: list[tuple[str, float]], lexicon_evidence: dict[str, list[
                 continue
             text_ = f"{arch} lexicon: " + ", ".join(phrases)
         else:
-            text_ = _model.readable(name)
+            text_ = readable(name)
         if text_ not in out:
             out.append(text_)
         if len(out) == 8:

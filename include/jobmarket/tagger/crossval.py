@@ -11,7 +11,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import learn
+import jobmarket.tagger.learn as learn
+
 from .core import _tag, analyse, tag
 from .dataset import labelled_rows
 from .evaluation import format_report, metrics

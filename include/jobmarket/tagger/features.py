@@ -27,16 +27,16 @@ import re
 from bisect import bisect_right
 from collections import Counter
 
-from . import text
 from .lexicon import ARCHETYPES
+from .text import COMPANY, INTRO, NICE, REQ, RESP, UNKNOWN, Doc
 
 _GROUP = {
-    text.RESP: "r",
-    text.INTRO: "r",
-    text.UNKNOWN: "r",
-    text.REQ: "q",
-    text.NICE: "n",
-    text.COMPANY: "n",
+    RESP: "r",
+    INTRO: "r",
+    UNKNOWN: "r",
+    REQ: "q",
+    NICE: "n",
+    COMPANY: "n",
 }
 _GROUPS = ("r", "q", "n")
 # Words: runs of two or more letters. Tools with digits or marks (s3, c++, gpt-4) are
@@ -55,7 +55,7 @@ _STOP = frozenset(
 log1p = math.log1p
 
 
-def group_texts(doc: text.Doc) -> dict[str, str]:
+def group_texts(doc: Doc) -> dict[str, str]:
     """The body's lines joined per section group (boilerplate lines dropped)."""
     sections, lines = doc.sections, doc.lines
     buckets: dict[str, list[str]] = {}

@@ -21,7 +21,8 @@ import time
 
 import numpy as np
 
-from . import learn
+import jobmarket.tagger.learn as learn
+
 from .core import analyse
 from .dataset import labelled_rows
 from .evaluation import acceptable
