@@ -16,6 +16,7 @@ export GX_ANALYTICS_ENABLED := False
 help:
 	@echo "make run    # nightly DAG end to end for $(DATE) on SQLite + local lake + replayed boards"
 	@echo "make test   # the whole test suite"
+	@echo "make test-fast  # unit tests only: no Airflow DAG run, no started services"
 	@echo "make bench | make report | make lint | make docs | make lock | make clean"
 
 $(BIN)/python:
@@ -39,6 +40,7 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
+# Unit tests only (no real Airflow run, no started services): a quick check.
 test-fast: setup
 	$(BIN)/python -m pytest -q -m "not airflow and not integration"
 

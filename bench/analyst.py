@@ -62,7 +62,7 @@ def generate(out: Path, rows_from: Path, days: int, open_target: int, seed: int 
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
-    from jobmarket.schema import POSTING_LIFECYCLE
+    from jobmarket.core.schema import POSTING_LIFECYCLE
 
     t0 = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -201,7 +201,7 @@ def _market_daily(dt, today, is_new, closed, mid):
                      "open_unique": n, "salary_n": paid, "salary_p25": q[0] if ok else None,
                      "salary_p50": q[1] if ok else None, "salary_p75": q[2] if ok else None,
                      "salary_currency": "EUR"})
-    from jobmarket.schema import MARKET_DAILY
+    from jobmarket.core.schema import MARKET_DAILY
 
     return pa.Table.from_pylist(rows, schema=MARKET_DAILY.arrow_schema())
 

@@ -28,10 +28,11 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from jobmarket.config import Settings, parse_sources
-from jobmarket.http import PoliteClient
+from jobmarket.core.settings import Settings
 from jobmarket.replay import SHARED_FIXTURES, ReplayServer, fixture_bundle
-from jobmarket.scrape import SourceFailed, scrape_source
+from jobmarket.sources.config import parse_sources
+from jobmarket.sources.http import PoliteClient
+from jobmarket.steps.scrape import SourceFailed, scrape_source
 
 DT = "2026-08-22"
 

@@ -35,9 +35,9 @@ def main() -> int:
     if not CRAWL.is_dir():
         print(f"no crawl at {CRAWL}", file=sys.stderr)
         return 2
-    from jobmarket.config import Settings
-    from jobmarket.lake import Lake
-    from jobmarket.transform import parse_date
+    from jobmarket.core.lake import Lake
+    from jobmarket.core.settings import Settings
+    from jobmarket.steps.parse import parse_date
 
     from tests.quality.helpers import land, publish_parse_output, sources_file
 
@@ -61,7 +61,7 @@ def main() -> int:
         import great_expectations  # noqa: F401
 
         print(f"import great_expectations: {time.perf_counter() - t0:.2f} s (one-time, excluded)")
-        from jobmarket.validate import validate_date
+        from jobmarket.steps.validate import validate_date
 
         for i in range(args.runs):
             t0 = time.perf_counter()

@@ -65,9 +65,10 @@ def digest_lake(lake: Path) -> list[str]:
 def run_history(lake: Path) -> None:
     import logging
 
-    from jobmarket.config import Settings, load_sources
+    from jobmarket.core.settings import Settings
     from jobmarket.pipeline import run_date
     from jobmarket.replay import ReplayServer, history_bundle, history_dates, sources_yaml
+    from jobmarket.sources.config import load_sources
 
     logging.basicConfig(level=logging.ERROR)
     for d in history_dates(FIXTURES):

@@ -39,9 +39,10 @@ def main() -> int:
     import logging
 
     import pyarrow.parquet as pq
-    from jobmarket.config import Settings, load_sources
+    from jobmarket.core.settings import Settings
     from jobmarket.pipeline import rebuild_dates, run_date
     from jobmarket.replay import ReplayServer, history_bundle, history_dates, sources_yaml
+    from jobmarket.sources.config import load_sources
 
     logging.basicConfig(level=logging.ERROR)
     work = Path(tempfile.mkdtemp(prefix="jobmarket-history-"))

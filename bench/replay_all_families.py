@@ -42,8 +42,7 @@ from datetime import date
 from pathlib import Path
 
 import yaml
-from jobmarket.config import Settings, parse_sources
-from jobmarket.http import PoliteClient
+from jobmarket.core.settings import Settings
 from jobmarket.replay import (
     DEFAULT_REPLAY_DATE,
     PRODUCTION_LIMITS,
@@ -52,7 +51,9 @@ from jobmarket.replay import (
     all_families_bundle,
     sources_yaml,
 )
-from jobmarket.scrape import SourceFailed, scrape_source
+from jobmarket.sources.config import parse_sources
+from jobmarket.sources.http import PoliteClient
+from jobmarket.steps.scrape import SourceFailed, scrape_source
 
 PRODUCTION_HOSTS = {
     "greenhouse": "boards-api.greenhouse.io",

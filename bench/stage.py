@@ -54,7 +54,7 @@ class Timer:
 
 
 def cmd_land(args) -> dict:
-    from jobmarket.lake import Lake
+    from jobmarket.core.lake import Lake
 
     jobs = synth.crawl_jobs()
     boards = synth.night(jobs, args.n, seed=args.seed)
@@ -67,7 +67,7 @@ def cmd_land(args) -> dict:
 
 def cmd_mutate(args) -> dict:
     """Re-land the night of ``--from-dt`` for ``--dt`` with ``--share`` changed."""
-    from jobmarket.lake import Lake
+    from jobmarket.core.lake import Lake
 
     lake = Lake(args.lake)
     boards = {}
@@ -82,7 +82,7 @@ def cmd_history(args) -> dict:
     """``--days`` consecutive dates ending on the history's last date, each the
     latest recorded snapshot on or before it, boards replicated ``--scale``
     times (the history is recorded every third day)."""
-    from jobmarket.lake import Lake
+    from jobmarket.core.lake import Lake
 
     lake = Lake(args.lake)
     recorded = synth.history_dates()
@@ -114,12 +114,15 @@ def cmd_history(args) -> dict:
 
 
 def cmd_pipeline(args) -> dict:
-    from jobmarket.config import Settings, load_sources
-    from jobmarket.curate import curate_date
-    from jobmarket.quality.curated import validate_tagged_date
-    from jobmarket.quality.enforce import QualityGateFailed, enforce_gates
-    from jobmarket.transform import parse_date, publish_date, tag_date
-    from jobmarket.validate import validate_date
+    from jobmarket.core.settings import Settings
+    from jobmarket.pipeline import curate
+    from jobmarket.sources.config import load_sources
+    from jobmarket.steps.check_quality import QualityGateFailed, enforce_gates
+    from jobmarket.steps.parse import parse_date
+    from jobmarket.steps.publish import publish_date
+    from jobmarket.steps.tag import tag_date
+    from jobmarket.steps.validate import validate_date
+    from jobmarket.steps.validate_tagged import validate_tagged_date
 
     settings = Settings(lake=Path(args.lake))
     sources = load_sources(Path(args.lake) / "sources.yaml")
@@ -141,7 +144,7 @@ def cmd_pipeline(args) -> dict:
         res["tag"] = t.run("tag", tag_date, dt, settings=settings)
         t.run("validate_tagged", validate_tagged_date, dt, settings=settings, run_id=rid)
         res["publish"] = t.run("publish", publish_date, dt, settings=settings)
-        res["curate"] = t.run("curate", curate_date, dt, settings=settings, sources=sources, run_id=rid)
+        res["curate"] = t.run("curate", curate, dt, settings=settings, sources=sources, run_id=rid)
         try:
             t.run("gates", enforce_gates, dt, settings=settings)
         except QualityGateFailed as exc:
@@ -168,7 +171,7 @@ def cmd_floor(args) -> dict:
     import lxml.html
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from jobmarket.lake import Lake
+    from jobmarket.core.lake import Lake
 
     lake = Lake(args.lake)
     t = Timer()

@@ -37,7 +37,7 @@ from great_expectations_provider.operators.validate_checkpoint import GXValidate
 
 CURATED_POSTINGS = Asset(name="jobmarket_curated_postings", uri="file:///jobmarket/curated/postings")
 
-# Board families known to the code (jobmarket.config.KNOWN_FAMILIES, repeated
+# Board families known to the code (jobmarket.sources.config.KNOWN_FAMILIES, repeated
 # here so parsing this file imports nothing of ours; a test keeps them equal).
 # Each family's scrape task runs in its own pool, `jobmarket_<family>`
 # (include/config/pools.json), so scheduled runs and backfills together never
@@ -52,14 +52,14 @@ RETRY_DELAY = timedelta(seconds=int(os.environ.get("JOBMARKET_TASK_RETRY_DELAY_S
 
 
 def _lake_gx_context():
-    from jobmarket.quality.curated import lake_gx_context
+    from jobmarket.steps.audit_curated import lake_gx_context
 
     return lake_gx_context()
 
 
 def _curated_audit(gx_context):
     # The partition date comes from the running task's context.
-    from jobmarket.quality.curated import curated_audit_checkpoint
+    from jobmarket.steps.audit_curated import curated_audit_checkpoint
 
     return curated_audit_checkpoint(gx_context)
 
@@ -88,14 +88,14 @@ def job_market_nightly():
     @task
     def list_sources(family: str, params: dict | None = None) -> list[str]:
         # Read at run time: editing sources.yaml never needs a DAG re-parse.
-        from jobmarket.config import load_sources
+        from jobmarket.sources.config import load_sources
 
         return load_sources().names_by_family((params or {}).get("sources") or None)[family]
 
     @task(map_index_template="{{ source_name }}")
     def scrape(source_name: str) -> dict:
-        from jobmarket.runctx import partition_date, run_id
-        from jobmarket.scrape import scrape_source
+        from jobmarket.core.runctx import partition_date, run_id
+        from jobmarket.steps.scrape import scrape_source
 
         context = get_current_context()
         context["source_name"] = source_name
@@ -104,56 +104,62 @@ def job_market_nightly():
     @task(trigger_rule="all_done")
     def parse() -> dict:
         # all_done: one source failing must not stop the others' postings.
-        from jobmarket.runctx import partition_date, run_id
-        from jobmarket.transform import parse_date
+        from jobmarket.core.runctx import partition_date, run_id
+        from jobmarket.steps.parse import parse_date
 
         context = get_current_context()
         return parse_date(partition_date(context), run_id=run_id(context))
 
     @task
     def validate() -> dict:
-        from jobmarket.runctx import partition_date, run_id
-        from jobmarket.validate import validate_date
+        from jobmarket.core.runctx import partition_date, run_id
+        from jobmarket.steps.validate import validate_date
 
         context = get_current_context()
         return validate_date(partition_date(context), run_id=run_id(context))
 
     @task
     def tag() -> dict:
-        from jobmarket.runctx import partition_date
-        from jobmarket.transform import tag_date
+        from jobmarket.core.runctx import partition_date
+        from jobmarket.steps.tag import tag_date
 
         return tag_date(partition_date(get_current_context()))
 
     @task
     def validate_tagged() -> dict:
-        from jobmarket.quality.curated import validate_tagged_date
-        from jobmarket.runctx import partition_date, run_id
+        from jobmarket.core.runctx import partition_date, run_id
+        from jobmarket.steps.validate_tagged import validate_tagged_date
 
         context = get_current_context()
         return validate_tagged_date(partition_date(context), run_id=run_id(context))
 
     @task
     def publish() -> dict:
-        from jobmarket.runctx import partition_date
-        from jobmarket.transform import publish_date
+        from jobmarket.core.runctx import partition_date
+        from jobmarket.steps.publish import publish_date
 
         return publish_date(partition_date(get_current_context()))
 
     @task(outlets=[CURATED_POSTINGS])
     def curate() -> dict:
-        from jobmarket.curate import curate_date
-        from jobmarket.runctx import partition_date, run_id
+        from jobmarket.core.runctx import partition_date, run_id
+        from jobmarket.pipeline import catch_up
+        from jobmarket.steps.curate import curate_date
 
         context = get_current_context()
-        return curate_date(partition_date(context), run_id=run_id(context))
+        dt, rid = partition_date(context), run_id(context)
+        # The backfill catch-up: earlier dates with raw but no observations
+        # are derived first (never scraped), so dates can run in any order.
+        built = catch_up(dt, run_id=rid)
+        out = curate_date(dt, run_id=rid)
+        return {"dt": out.pop("dt"), "derived_missing_dates": [str(d) for d in built], **out}
 
     @task(trigger_rule="all_done")
     def check_quality() -> dict:
         # A gate of severity `fail` held its source back; after the healthy
         # sources were published, this leaf fails the run naming them.
-        from jobmarket.quality.enforce import enforce_gates
-        from jobmarket.runctx import partition_date
+        from jobmarket.core.runctx import partition_date
+        from jobmarket.steps.check_quality import enforce_gates
 
         return enforce_gates(partition_date(get_current_context()))
 
@@ -162,8 +168,8 @@ def job_market_nightly():
         # A source whose boards all failed already failed its mapped scrape
         # task; this leaf keeps the whole run red too, after the healthy
         # sources' data was published.
-        from jobmarket.runctx import partition_date
-        from jobmarket.transform import check_source_health
+        from jobmarket.core.runctx import partition_date
+        from jobmarket.steps.check_sources import check_source_health
 
         return check_source_health(partition_date(get_current_context()))
 

@@ -45,7 +45,7 @@ async def require_user(request: Request) -> None:
 
 
 def _lake() -> Path:
-    from jobmarket.config import Settings
+    from jobmarket.core.settings import Settings
 
     return Settings.from_env().lake
 

@@ -25,7 +25,7 @@ def lake_dir(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture()
 def settings(lake_dir):
-    from jobmarket.config import Settings
+    from jobmarket.core.settings import Settings
 
     return Settings(lake=lake_dir)
 

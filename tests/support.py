@@ -32,8 +32,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 def replay_sources(bundle, server_url: str, tmp_path: Path, **overrides):
     """A SourcesFile pointing at a replay server (optionally some boards only)."""
     import yaml
-    from jobmarket.config import load_sources
     from jobmarket.replay import sources_yaml
+    from jobmarket.sources.config import load_sources
 
     doc = yaml.safe_load(sources_yaml(bundle, server_url))
     for family, boards in overrides.items():

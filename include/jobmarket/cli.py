@@ -28,14 +28,14 @@ def _date(text: str) -> date:
 
 
 def _settings(args):
-    from jobmarket.config import Settings
+    from jobmarket.core.settings import Settings
 
     s = Settings.from_env()
     return s.with_lake(args.lake) if getattr(args, "lake", None) else s
 
 
 def _sources(args):
-    from jobmarket.config import load_sources
+    from jobmarket.sources.config import load_sources
 
     return load_sources(getattr(args, "sources", None))
 
@@ -45,7 +45,7 @@ def _print(obj) -> None:
 
 
 def cmd_scrape(args) -> int:
-    from jobmarket.scrape import SourceFailed, scrape_source
+    from jobmarket.steps.scrape import SourceFailed, scrape_source
 
     sources = _sources(args)
     rc = 0
@@ -83,14 +83,14 @@ def cmd_parse(args) -> int:
     if not args.date:
         print("error: parse needs --date D, or --source FAMILY FILE", file=sys.stderr)
         return 2
-    from jobmarket.transform import parse_date
+    from jobmarket.steps.parse import parse_date
 
     _print(parse_date(args.date, settings=_settings(args), sources=_sources(args), run_id=args.run_id))
     return 0
 
 
 def cmd_validate(args) -> int:
-    from jobmarket.validate import validate_date
+    from jobmarket.steps.validate import validate_date
 
     _print(validate_date(args.date, settings=_settings(args), run_id=args.run_id))
     return 0
@@ -104,7 +104,7 @@ def cmd_tag(args) -> int:
     if not args.date:
         print("error: tag needs FILE or --date D", file=sys.stderr)
         return 2
-    from jobmarket.transform import tag_date
+    from jobmarket.steps.tag import tag_date
 
     _print(tag_date(args.date, settings=_settings(args)))
     return 0
@@ -123,14 +123,14 @@ def cmd_train(args) -> int:
 
 
 def cmd_publish(args) -> int:
-    from jobmarket.transform import publish_date
+    from jobmarket.steps.publish import publish_date
 
     _print(publish_date(args.date, settings=_settings(args)))
     return 0
 
 
 def cmd_quality(args) -> int:
-    from jobmarket.quality.enforce import QualityGateFailed, enforce_gates
+    from jobmarket.steps.check_quality import QualityGateFailed, enforce_gates
 
     try:
         _print(enforce_gates(args.date, settings=_settings(args)))
@@ -141,16 +141,16 @@ def cmd_quality(args) -> int:
 
 
 def cmd_validate_tagged(args) -> int:
-    from jobmarket.quality.curated import validate_tagged_date
+    from jobmarket.steps.validate_tagged import validate_tagged_date
 
     _print(validate_tagged_date(args.date, settings=_settings(args), run_id=args.run_id))
     return 0
 
 
 def cmd_curate(args) -> int:
-    from jobmarket.curate import curate_date
+    from jobmarket.pipeline import curate
 
-    _print(curate_date(args.date, settings=_settings(args), sources=_sources(args), run_id=args.run_id))
+    _print(curate(args.date, settings=_settings(args), sources=_sources(args), run_id=args.run_id))
     return 0
 
 
@@ -168,9 +168,8 @@ def cmd_run(args) -> int:
 def cmd_rebuild(args) -> int:
     from datetime import timedelta
 
-    from jobmarket.curate import raw_dates
-    from jobmarket.lake import Lake
-    from jobmarket.pipeline import rebuild_dates
+    from jobmarket.core.lake import Lake
+    from jobmarket.pipeline import raw_dates, rebuild_dates
 
     settings = _settings(args)
     have = set(raw_dates(Lake(settings.lake)))
@@ -328,10 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - a CLI reports, it does not dump a traceback by default
-        from jobmarket.config import ConfigError
+        from jobmarket.core.handoffs import PipelineError, ValidationFailed
+        from jobmarket.core.settings import ConfigError
         from jobmarket.report import ReportError
-        from jobmarket.transform import PipelineError
-        from jobmarket.validate import ValidationFailed
 
         if isinstance(exc, ConfigError | PipelineError | ValidationFailed | ReportError):
             print(f"error: {exc}", file=sys.stderr)

@@ -15,7 +15,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from jobmarket.config import REPO_DIR, Settings
+from jobmarket.core.settings import REPO_DIR, Settings
 
 
 def airflow_env(extra: dict[str, str] | None = None, home: Path | None = None) -> dict[str, str]:
@@ -80,7 +80,7 @@ def run_demo(dt: date, use_airflow: bool = True) -> int:
         extra = {"JOBMARKET_SOURCES": str(sources_file), "JOBMARKET_LAKE": str(settings.lake)}
         if not use_airflow:
             os.environ.update(extra)
-            from jobmarket.config import load_sources
+            from jobmarket.sources.config import load_sources
 
             out = run_date(dt, settings=settings, sources=load_sources(sources_file), run_id="demo")
             rc = 1 if out["failed_sources"] else 0

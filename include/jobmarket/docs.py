@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jobmarket.schema import TABLES
+from jobmarket.core.schema import TABLES
 
 HEADER = """# Data dictionary
 

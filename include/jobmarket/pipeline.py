@@ -1,18 +1,92 @@
-"""The whole nightly pipeline for one date, without Airflow.
+"""The step order, written once, and the three ways of following it.
 
-``jobmarket run --date D`` calls this; the DAG calls the same step functions
-one task at a time.
+``STEPS`` is the nightly pipeline: one module of ``jobmarket.steps`` per DAG
+task, in order. ``jobmarket run`` (``run_date``), ``jobmarket rebuild``
+(``rebuild_dates``), the backfill catch-up that the ``curate`` task runs
+first (``catch_up``) and the DAG's wiring test all follow it; the DAG file
+wires the same task ids in the same order.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
-from jobmarket.config import Settings, SourcesFile, load_sources
-from jobmarket.curate import curate_date, derive_observations
-from jobmarket.quality.enforce import QualityGateFailed, enforce_gates
-from jobmarket.scrape import SourceFailed, scrape_source
+from jobmarket.core.lake import Lake
+from jobmarket.core.settings import Settings
+from jobmarket.sources.config import SourcesFile, load_sources
+from jobmarket.steps.check_quality import QualityGateFailed, enforce_gates
+from jobmarket.steps.curate import curate_date, observation_dates
+from jobmarket.steps.parse import parse_date
+from jobmarket.steps.publish import publish_date
+from jobmarket.steps.scrape import SourceFailed, scrape_source
+from jobmarket.steps.tag import tag_date
+from jobmarket.steps.validate import validate_date
+from jobmarket.steps.validate_tagged import validate_tagged_date
+
+log = logging.getLogger(__name__)
+
+# The DAG's task ids, in order (scrape is one mapped task per source, the
+# checks run after curate, side by side).
+SCRAPE = "scrape"
+DERIVE = ("parse", "validate", "tag", "validate_tagged", "publish")  # a date's raw alone decides these
+CURATE = "curate"
+CHECKS = ("check_sources", "check_quality", "audit_curated")
+STEPS = (SCRAPE, *DERIVE, CURATE, *CHECKS)
+
+
+def derive_observations(
+    dt: date, *, settings: Settings, sources: SourcesFile | None = None, run_id: str = "cli"
+) -> dict[str, Any]:
+    """The ``DERIVE`` steps of ``dt``, in order: everything that depends on its raw alone."""
+    return {
+        "parse": parse_date(dt, settings=settings, sources=sources, run_id=run_id),
+        "validate": validate_date(dt, settings=settings, run_id=run_id),
+        "tag": tag_date(dt, settings=settings),
+        "validate_tagged": validate_tagged_date(dt, settings=settings, run_id=run_id),
+        "publish": publish_date(dt, settings=settings),
+    }
+
+
+def raw_dates(lake: Lake) -> list[date]:
+    """Dates with raw landed for any board."""
+    dates: set[date] = set()
+    raw = lake.root / "raw"
+    if raw.is_dir():
+        for d in raw.glob("source=*/board=*/dt=*"):
+            if (d / "_manifest.json").is_file():
+                dates.add(date.fromisoformat(d.name.split("=", 1)[1]))
+    return sorted(dates)
+
+
+def catch_up(
+    upto: date, *, settings: Settings | None = None, sources: SourcesFile | None = None, run_id: str = "cli"
+) -> list[date]:
+    """Derive the observations of every date <= ``upto`` that has raw but none
+    yet (never scraping), so curate sees every earlier date whatever order
+    dates are built in. Returns the dates derived."""
+    settings = settings or Settings.from_env()
+    lake = Lake(settings.lake)
+    have = set(observation_dates(lake))
+    built = []
+    for d in raw_dates(lake):
+        if d > upto or d in have:
+            continue
+        log.warning("observations for %s are missing: deriving them from raw", d)
+        derive_observations(d, settings=settings, sources=sources, run_id=run_id)
+        built.append(d)
+    return built
+
+
+def curate(
+    dt: date, *, settings: Settings | None = None, sources: SourcesFile | None = None, run_id: str = "cli"
+) -> dict[str, Any]:
+    """The ``curate`` task: the catch-up, then the curate step."""
+    settings = settings or Settings.from_env()
+    built = catch_up(dt, settings=settings, sources=sources, run_id=run_id)
+    out = curate_date(dt, settings=settings, run_id=run_id)
+    return {"dt": out.pop("dt"), "derived_missing_dates": [str(d) for d in built], **out}
 
 
 def run_date(
@@ -22,6 +96,7 @@ def run_date(
     sources: SourcesFile | None = None,
     run_id: str = "cli",
 ) -> dict[str, Any]:
+    """The whole nightly pipeline for one date, without Airflow (``jobmarket run``)."""
     settings = settings or Settings.from_env()
     sources = sources or load_sources()
     out: dict[str, Any] = {"scrape": {}, "failed_sources": []}
@@ -33,7 +108,7 @@ def run_date(
             # recorded in source_health and reported.
             out["failed_sources"].append(str(exc))
     out.update(derive_observations(dt, settings=settings, sources=sources, run_id=run_id))
-    out["curate"] = curate_date(dt, settings=settings, sources=sources, run_id=run_id)
+    out["curate"] = curate(dt, settings=settings, sources=sources, run_id=run_id)
     try:
         out["quality"] = enforce_gates(dt, settings=settings)
     except QualityGateFailed as exc:
@@ -59,7 +134,7 @@ def rebuild_dates(
     out = []
     for dt in sorted(dates):
         steps = derive_observations(dt, settings=settings, sources=sources, run_id=run_id)
-        cur = curate_date(dt, settings=settings, sources=sources, run_id=run_id)
+        cur = curate(dt, settings=settings, sources=sources, run_id=run_id)
         out.append({
             "dt": str(dt),
             "newly_tagged": steps["tag"]["newly_tagged"],
@@ -67,3 +142,7 @@ def rebuild_dates(
             **{k: cur[k] for k in ("open", "new", "closed")},
         })
     return out
+
+
+__all__ = ["STEPS", "catch_up", "curate", "derive_observations", "raw_dates",
+           "rebuild_dates", "run_date"]

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from jobmarket.config import REPO_DIR
+from jobmarket.core.settings import REPO_DIR
 
 SHARED_FIXTURES = REPO_DIR.parent / "shared" / "fixtures"
 SAMPLE_BUNDLE = Path(__file__).resolve().parent / "replay_sample"

@@ -6,15 +6,15 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from jobmarket.config import Settings
-from jobmarket.lake import Lake
-from jobmarket.schema import MARKET_DAILY, OBSERVATIONS, SOURCE_HEALTH, TABLES
+from jobmarket.core.lake import Lake
+from jobmarket.core.schema import MARKET_DAILY, OBSERVATIONS, SOURCE_HEALTH, TABLES
+from jobmarket.core.settings import Settings
 
 
 def summarize(dt: date, settings: Settings) -> dict[str, Any]:
     import pyarrow.parquet as pq
 
-    from jobmarket.validate import data_docs_index
+    from jobmarket.quality.runner import data_docs_index
 
     lake = Lake(settings.lake)
     out: dict[str, Any] = {"dt": str(dt), "lake": str(lake.root), "partitions": {}}

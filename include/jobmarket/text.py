@@ -11,7 +11,6 @@ _BLOCK_TAGS = frozenset(
     "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article header footer blockquote pre hr dt dd".split()
 )
 _DROP_TAGS = ("script", "style", "noscript", "template", "iframe")
-_DROP_XPATH = "//" + "|//".join(_DROP_TAGS)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _BLANKS = re.compile(r"\n\s*\n+")
 # _SPACES as str.replace of each character but " ", then runs of spaces.
@@ -24,7 +23,7 @@ def _squeeze(text: str) -> str:
     """Runs of spaces (tabs, no-break and zero-width spaces) become one space,
     lines are stripped, runs of blank lines become one; the result is stripped.
 
-    Same result as :func:`_squeeze_reference`, ~8x faster: ``_SPACES.sub`` made
+    Same result as ``_squeeze_reference`` (tests/normalize/reference.py), ~8x faster: ``_SPACES.sub`` made
     a match for every single space. Replacing each other space-like character
     by " " keeps the runs where they are, and only runs of two or more spaces
     then need a regex. Once every line is stripped, whitespace next to a
@@ -39,12 +38,6 @@ def _squeeze(text: str) -> str:
     if "\n\n\n" in text:
         text = _NEWLINE_RUNS.sub("\n\n", text)
     return text.strip()
-
-
-def _squeeze_reference(text: str) -> str:
-    """The plain implementation of :func:`_squeeze` (kept for the tests)."""
-    lines = (line.strip() for line in _SPACES.sub(" ", text).split("\n"))  # _SPACES never spans a newline
-    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 
 def html_to_text(value: str | None) -> str | None:
@@ -72,7 +65,7 @@ def html_to_text(value: str | None) -> str | None:
         out = _squeeze(scrub(_html.unescape(re.sub(r"<[^>]+>", " ", text))))
         return out or None
     # lxml picks the elements by name in C: the same ones, in the same order, as
-    # the XPath in html_to_text_reference, in a third of the time.
+    # the XPath in html_to_text_reference (tests/normalize/reference.py), in a third of the time.
     for bad in list(root.iter(*_DROP_TAGS)):
         bad.drop_tree()
     for el in root.iter():
@@ -85,31 +78,3 @@ def html_to_text(value: str | None) -> str | None:
     return out or None
 
 
-def html_to_text_reference(value: str | None) -> str | None:
-    """The plain implementation of :func:`html_to_text` (kept for the tests)."""
-    if not isinstance(value, str):
-        return None
-    text = scrub(value)
-    if "<" not in text and "&lt;" in text:
-        text = scrub(_html.unescape(text))
-    if "<" not in text:
-        out = _squeeze_reference(scrub(_html.unescape(text)))
-        return out or None
-    import lxml.html
-    from lxml import etree
-
-    try:
-        root = lxml.html.fragment_fromstring(text, create_parent="div")
-    except (etree.ParserError, ValueError):
-        out = _squeeze_reference(scrub(_html.unescape(re.sub(r"<[^>]+>", " ", text))))
-        return out or None
-    for bad in root.xpath(_DROP_XPATH):
-        bad.drop_tree()
-    for el in root.iter():
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _BLOCK_TAGS:
-            el.tail = "\n" + (el.tail or "")
-            if tag == "li":
-                el.text = "- " + (el.text or "")
-    out = _squeeze_reference(root.text_content())
-    return out or None

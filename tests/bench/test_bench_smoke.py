@@ -21,9 +21,10 @@ DT = date(2026, 8, 22)
 @pytest.fixture(scope="module")
 def tiny_lake(tmp_path_factory):
     import synth
-    from jobmarket.config import Settings, load_sources
-    from jobmarket.lake import Lake
-    from jobmarket.transform import parse_date
+    from jobmarket.core.lake import Lake
+    from jobmarket.core.settings import Settings
+    from jobmarket.sources.config import load_sources
+    from jobmarket.steps.parse import parse_date
 
     root = tmp_path_factory.mktemp("bench-lake")
     boards = synth.night(synth.crawl_jobs(), 60, seed=3)

@@ -40,9 +40,10 @@ def _free_port() -> int:
 
 def _land_raw(lake: Path) -> Path:
     """Scrape each date from the replayed snapshot; return an offline sources file."""
-    from jobmarket.config import Settings, load_sources
+    from jobmarket.core.settings import Settings
     from jobmarket.replay import ReplayServer, history_bundle, sources_yaml
-    from jobmarket.scrape import scrape_source
+    from jobmarket.sources.config import load_sources
+    from jobmarket.steps.scrape import scrape_source
 
     settings = Settings(lake=lake)
     for dt, snapshot in DATES.items():
@@ -73,9 +74,10 @@ def _runs(env) -> list[dict]:
 
 
 def test_backfill_through_a_real_scheduler(tmp_path):
-    from jobmarket.config import Settings, load_sources
+    from jobmarket.core.settings import Settings
     from jobmarket.demo import airflow_env
     from jobmarket.pipeline import run_date
+    from jobmarket.sources.config import load_sources
 
     if not (FIXTURES / "greenhouse-history").is_dir():
         pytest.skip("../shared/fixtures is not present")

@@ -20,7 +20,7 @@ def other_server():
 
 @pytest.fixture()
 def fault_settings(tmp_path):
-    from jobmarket.config import Settings
+    from jobmarket.core.settings import Settings
 
     return Settings(lake=tmp_path / "lake")
 
@@ -30,7 +30,7 @@ def scrape(fault_settings):
     """scrape(sources, name="gh", dt=DT, client=None) -> (summary or SourceFailed, seconds)."""
     import time
 
-    from jobmarket.scrape import SourceFailed, scrape_source
+    from jobmarket.steps.scrape import SourceFailed, scrape_source
 
     def run(sources, name="gh", dt=DT, client=None):
         t = time.monotonic()
@@ -47,8 +47,9 @@ def scrape(fault_settings):
 def parse(fault_settings):
     """parse(sources, dt=DT) -> (health rows by board, normalized rows)."""
     import pyarrow.parquet as pq
-    from jobmarket.lake import Lake
-    from jobmarket.transform import HEALTH_STEP, NORMALIZED_STEP, parse_date
+    from jobmarket.core.handoffs import HEALTH_STEP, NORMALIZED_STEP
+    from jobmarket.core.lake import Lake
+    from jobmarket.steps.parse import parse_date
 
     def run(sources, dt=DT):
         parse_date(dt, settings=fault_settings, sources=sources, run_id="t")
@@ -62,7 +63,7 @@ def parse(fault_settings):
 
 @pytest.fixture()
 def manifest(fault_settings):
-    from jobmarket.lake import Lake
+    from jobmarket.core.lake import Lake
 
     def read(board, dt=DT):
         lake = Lake(fault_settings.lake)

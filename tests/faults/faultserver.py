@@ -251,7 +251,7 @@ def job_ids(body: bytes) -> set[str]:
 
 def make_sources(sources: dict[str, tuple[str, list[str]]], **limits):
     """A SourcesFile from {name: (base_url, boards)}; ``limits`` override FAST."""
-    from jobmarket.config import parse_sources
+    from jobmarket.sources.config import parse_sources
 
     doc = {"http": {"contact": CONTACT}, "sources": {}}
     for name, (base_url, boards) in sources.items():

@@ -6,7 +6,7 @@ import json
 import time
 
 from faultserver import Reply, board_path, job_ids, make_sources, recorded
-from jobmarket.scrape import SourceFailed
+from jobmarket.steps.scrape import SourceFailed
 
 GOOD, OTHER = "citig", "cuyana"
 
@@ -136,7 +136,7 @@ def test_all_boards_failing_raises_after_every_board_was_tried(server, scrape, m
 
 
 def test_a_crash_in_one_board_does_not_stop_the_others(server, scrape, manifest):
-    from jobmarket.http import PoliteClient
+    from jobmarket.sources.http import PoliteClient
 
     class Exploding(PoliteClient):
         def get(self, url, **kw):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from faultserver import DT, Reply, board_path, job_ids, make_sources, recorded
-from jobmarket.lake import Lake
+from jobmarket.core.lake import Lake
 
 GOOD = "citig"
 NEXT = DT + timedelta(days=1)

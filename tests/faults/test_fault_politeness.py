@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from faultserver import CONTACT, DT, Reply, board_path, make_sources, recorded
-from jobmarket.http import PoliteClient
+from jobmarket.sources.http import PoliteClient
 
 GOOD = "citig"
 SMALL = ["citig", "moxehealth", "cuyana", "leagueapps", "banza", "netlify", "avochato", "magnitudecapital"]
@@ -108,7 +108,7 @@ def test_max_concurrency_per_host(server, scrape):
 
 
 def test_two_hosts_proceed_in_parallel(server, other_server, fault_settings):
-    from jobmarket.scrape import scrape_source
+    from jobmarket.steps.scrape import scrape_source
 
     _serve_all(server, SMALL[:4], delay=0.25)
     _serve_all(other_server, SMALL[4:], delay=0.25)

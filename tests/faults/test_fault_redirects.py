@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from faultserver import Reply, board_path, job_ids, make_sources, recorded
-from jobmarket.http import PoliteClient
+from jobmarket.sources.http import PoliteClient
 
 GOOD = "citig"
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 from faultserver import DT, FAST, BlackHole, Reply, board_path, job_ids, make_sources, recorded
-from jobmarket.http import PoliteClient, parse_retry_after
-from jobmarket.scrape import SourceFailed
+from jobmarket.sources.http import PoliteClient, parse_retry_after
+from jobmarket.steps.scrape import SourceFailed
 
 GOOD = "citig"
 

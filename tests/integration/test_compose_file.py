@@ -148,7 +148,7 @@ def test_dockerfile_pins_the_locked_airflow_and_installs_the_lock():
 
 
 def test_init_creates_one_pool_per_family():
-    from jobmarket.config import KNOWN_FAMILIES
+    from jobmarket.sources.config import KNOWN_FAMILIES
 
     pools = json.loads((REPO / "include" / "config" / "pools.json").read_text())
     assert {f"jobmarket_{f}" for f in KNOWN_FAMILIES} <= set(pools)

@@ -57,7 +57,7 @@ def test_deployment_is_up(deployment):
     for component in ("metadatabase", "scheduler", "dag_processor", "triggerer"):
         assert health[component]["status"] == "healthy", health
     pools = {p["name"]: p["slots"] for p in deployment.api.get("/pools", limit=100)["pools"]}
-    from jobmarket.config import KNOWN_FAMILIES
+    from jobmarket.sources.config import KNOWN_FAMILIES
 
     assert {f"jobmarket_{f}" for f in KNOWN_FAMILIES} <= set(pools), pools
 

@@ -18,6 +18,7 @@ import pytest
 from jobmarket import text as text_mod
 from jobmarket.normalize import salary
 
+from tests.normalize import reference
 from tests.support import BOARDS, FIXTURES
 
 LABELLED_DEV = FIXTURES / "postings" / "labelled_dev.jsonl"
@@ -91,7 +92,7 @@ def corpus_inputs() -> tuple[str, ...]:
 def corpus_texts() -> tuple[str, ...]:
     """What ``parse_salary_text(strict=True)`` is given: the descriptions as text,
     and the raw strings too (plain-text sources skip html_to_text)."""
-    texts = [text_mod.html_to_text_reference(x) for x in corpus_inputs()]
+    texts = [reference.html_to_text_reference(x) for x in corpus_inputs()]
     return tuple(t for t in texts if t) + corpus_inputs()
 
 
@@ -119,7 +120,7 @@ CURRENCY_EDGES = [
 
 @pytest.mark.parametrize("value", CURRENCY_EDGES)
 def test_currency_windows_edge_cases(value):
-    assert salary._currency_windows(value) == salary._currency_windows_reference(value)
+    assert salary._currency_windows(value) == reference._currency_windows_reference(value)
 
 
 def test_currency_windows_known_answers():
@@ -144,7 +145,7 @@ def test_currency_windows_case_mapping_assumption():
 
 def test_currency_windows_corpora():
     texts = corpus_texts()
-    bad = [t[:80] for t in texts if salary._currency_windows(t) != salary._currency_windows_reference(t)]
+    bad = [t[:80] for t in texts if salary._currency_windows(t) != reference._currency_windows_reference(t)]
     assert not bad
     assert sum(1 for t in texts if salary._currency_windows(t)) > 100  # money is there to find
 
@@ -156,7 +157,7 @@ def test_currency_windows_random():
     ]
     for _ in range(20_000):
         value = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
-        assert salary._currency_windows(value) == salary._currency_windows_reference(value), value
+        assert salary._currency_windows(value) == reference._currency_windows_reference(value), value
 
 
 # -- text._squeeze and text.html_to_text --------------------------------------
@@ -182,17 +183,17 @@ HTML_EDGES = [
 
 @pytest.mark.parametrize("value", SQUEEZE_EDGES)
 def test_squeeze_edge_cases(value):
-    assert text_mod._squeeze(value) == text_mod._squeeze_reference(value)
+    assert text_mod._squeeze(value) == reference._squeeze_reference(value)
 
 
 @pytest.mark.parametrize("value", HTML_EDGES)
 def test_html_to_text_edge_cases(value):
-    assert _outcome(text_mod.html_to_text, value) == _outcome(text_mod.html_to_text_reference, value)
+    assert _outcome(text_mod.html_to_text, value) == _outcome(reference.html_to_text_reference, value)
 
 
 def test_html_to_text_corpora():
     inputs = corpus_inputs()
-    bad = [x[:80] for x in inputs if text_mod.html_to_text(x) != text_mod.html_to_text_reference(x)]
+    bad = [x[:80] for x in inputs if text_mod.html_to_text(x) != reference.html_to_text_reference(x)]
     assert not bad
 
 
@@ -201,7 +202,7 @@ def test_squeeze_random():
     pieces = list(" \n\t\r\f\v\u00a0\u200b\x1c\x85\u2028\u3000\u2003ab-") + ["  ", "\n\n\n", " \n "]
     for _ in range(20_000):
         value = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
-        assert text_mod._squeeze(value) == text_mod._squeeze_reference(value), repr(value)
+        assert text_mod._squeeze(value) == reference._squeeze_reference(value), repr(value)
 
 
 def test_html_to_text_random():
@@ -212,4 +213,4 @@ def test_html_to_text_random():
     ]
     for _ in range(2_000):
         value = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
-        assert _outcome(text_mod.html_to_text, value) == _outcome(text_mod.html_to_text_reference, value), value
+        assert _outcome(text_mod.html_to_text, value) == _outcome(reference.html_to_text_reference, value), value

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 from jobmarket.normalize import assign_dup_clusters, normalize_posting
-from jobmarket.normalize.measure import load_crawl, location_parse_rate, throughput
 
+from bench.normalize_measure import load_crawl, location_parse_rate, throughput
 from tests.normalize.helpers import CRAWL_DIR, parsed
 
 

@@ -12,7 +12,7 @@ from tests.quality.helpers import HISTORY_BOARDS, build_history, sources_file
 
 @pytest.fixture(scope="session")
 def history_template(tmp_path_factory, fixtures_dir):
-    from jobmarket.lake import Lake
+    from jobmarket.core.lake import Lake
 
     root = tmp_path_factory.mktemp("history")
     sources = sources_file(root, {"greenhouse": HISTORY_BOARDS, "lever": ["plaid"]})
@@ -24,8 +24,9 @@ def history_template(tmp_path_factory, fixtures_dir):
 @pytest.fixture()
 def hist(history_template, tmp_path, monkeypatch):
     """(lake, settings, sources) over a private copy of the history lake."""
-    from jobmarket.config import Settings, load_sources
-    from jobmarket.lake import Lake
+    from jobmarket.core.lake import Lake
+    from jobmarket.core.settings import Settings
+    from jobmarket.sources.config import load_sources
 
     shutil.copytree(history_template / "lake", tmp_path / "lake")
     monkeypatch.setenv("JOBMARKET_LAKE", str(tmp_path / "lake"))

@@ -45,7 +45,7 @@ def land(lake, family: str, board: str, dt: date, body: bytes | str | Any, *, na
 
 def sources_file(tmp_path: Path, boards: dict[str, list[str]]):
     import yaml
-    from jobmarket.config import load_sources
+    from jobmarket.sources.config import load_sources
 
     doc = {
         "http": {"contact": "tests@example.org"},
@@ -68,8 +68,8 @@ def publish_parse_output(lake, dt: date) -> None:
 
 
 def build_history(lake, sources, *, lever: bool = True) -> None:
-    from jobmarket.config import Settings
-    from jobmarket.transform import parse_date
+    from jobmarket.core.settings import Settings
+    from jobmarket.steps.parse import parse_date
 
     settings = Settings(lake=lake.root)
     plaid = LEVER_PLAID.read_bytes()

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.usefixtures("fixtures_dir")
 
 def _run(hist, **bodies):
     import pyarrow.parquet as pq
-    from jobmarket.transform import parse_date
-    from jobmarket.validate import validate_date
+    from jobmarket.steps.parse import parse_date
+    from jobmarket.steps.validate import validate_date
 
     lake, settings, sources = hist
     land_today(lake, **bodies)

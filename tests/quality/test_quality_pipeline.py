@@ -27,9 +27,8 @@ def _publish(lake, dt):
     """Stand-in for publish_date once integrated (docs/quality.md): postings
     from work/tagged_valid, the quality partitions, source_health."""
     import pyarrow.parquet as pq
-    from jobmarket.quality.curated import quality_partitions
-    from jobmarket.quality.tables import GATE_RESULTS, VALIDATION_RUNS
-    from jobmarket.schema import QUARANTINE, SOURCE_HEALTH
+    from jobmarket.core.schema import GATE_RESULTS, QUARANTINE, SOURCE_HEALTH, VALIDATION_RUNS
+    from jobmarket.steps.publish import quality_partitions
 
     parts = quality_partitions(lake, dt)
     for table in (QUARANTINE, VALIDATION_RUNS, GATE_RESULTS):
@@ -40,13 +39,10 @@ def _publish(lake, dt):
 
 def test_tenth_of_usual_postings_holds_the_source_back_end_to_end(hist):
     import pandas as pd
-    from jobmarket.quality.curated import (
-        curated_audit_checkpoint,
-        lake_gx_context,
-        validate_tagged_date,
-    )
-    from jobmarket.quality.enforce import QualityGateFailed, enforce_gates
-    from jobmarket.transform import tag_date
+    from jobmarket.steps.audit_curated import curated_audit_checkpoint, lake_gx_context
+    from jobmarket.steps.check_quality import QualityGateFailed, enforce_gates
+    from jobmarket.steps.tag import tag_date
+    from jobmarket.steps.validate_tagged import validate_tagged_date
 
     lake, settings, _ = hist
     plaid = json.loads(LEVER_PLAID.read_text())[:2]  # Lever returns a tenth of its 20 postings
@@ -125,9 +121,9 @@ def test_provider_dataframe_operator_runs_our_suite(fixtures_dir):
     import pyarrow as pa
     from great_expectations_provider.common.errors import GXValidationFailed
     from great_expectations_provider.operators.validate_dataframe import GXValidateDataFrameOperator
+    from jobmarket.core.schema import NORMALIZED
     from jobmarket.quality.config import load_quality
     from jobmarket.quality.suites import ROW, build_normalized_suite, validation_frame
-    from jobmarket.schema import NORMALIZED
     from jobmarket.sources import BoardContext, get_adapter
 
     dt = date(2026, 8, 22)

@@ -128,8 +128,8 @@ def test_default_bundle_is_all_families_with_shared_fixtures(fixtures_dir, monke
 
 
 def test_sources_yaml_limits_options_and_hosts(fixtures_dir):
-    from jobmarket.config import parse_sources
     from jobmarket.replay import FAST_LIMITS, PRODUCTION_LIMITS, all_families_bundle, sources_yaml
+    from jobmarket.sources.config import parse_sources
 
     b = all_families_bundle(fixtures_dir, CRAWL_DATE)
     fast = yaml.safe_load(sources_yaml(b, "http://127.0.0.1:9"))["sources"]
@@ -156,12 +156,13 @@ def test_sources_yaml_limits_options_and_hosts(fixtures_dir):
 # -- scrape + parse every family ------------------------------------------------
 
 def test_every_family_scrapes_and_parses_to_the_recorded_counts(fixtures_dir, tmp_path):
-    from jobmarket.config import Settings, load_sources
-    from jobmarket.http import PoliteClient
-    from jobmarket.lake import Lake
+    from jobmarket.core.lake import Lake
+    from jobmarket.core.settings import Settings
     from jobmarket.replay import ReplayServer, all_families_bundle, sources_yaml
-    from jobmarket.scrape import scrape_source
-    from jobmarket.transform import parse_board_dir
+    from jobmarket.sources.config import load_sources
+    from jobmarket.sources.http import PoliteClient
+    from jobmarket.steps.parse import parse_board_dir
+    from jobmarket.steps.scrape import scrape_source
 
     b = all_families_bundle(fixtures_dir, CRAWL_DATE)
     gh = sorted(b.boards["greenhouse"])[:: len(b.boards["greenhouse"]) // GREENHOUSE_SUBSET][:GREENHOUSE_SUBSET]

@@ -51,9 +51,10 @@ def _fixture_copy(root: Path) -> Path:
 
 
 def build_small_lake(lake: Path, work: Path) -> Path:
-    from jobmarket.config import Settings, load_sources
+    from jobmarket.core.settings import Settings
     from jobmarket.pipeline import run_date
     from jobmarket.replay import ReplayServer, history_bundle, sources_yaml
+    from jobmarket.sources.config import load_sources
 
     fixtures = _fixture_copy(work / "fixtures")
     settings = Settings(lake=lake)
@@ -93,7 +94,7 @@ def lake_copy(small_lake, tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def built_report(small_lake, tmp_path_factory) -> tuple[Path, str]:
     """The report of the last date, built once into a copy of the lake."""
-    from jobmarket.config import Settings
+    from jobmarket.core.settings import Settings
     from jobmarket.report import build_report
 
     lake = tmp_path_factory.mktemp("report-built") / "lake"

@@ -61,7 +61,7 @@ def dag_built_lake(small_lake, airflow_home, tmp_path_factory) -> tuple[Path, di
     last date's built by the DAG: the one date the lake says is pending."""
     from datetime import date
 
-    from jobmarket.config import Settings
+    from jobmarket.core.settings import Settings
     from jobmarket.report import build_report
 
     lake = tmp_path_factory.mktemp("report-dag") / "lake"
@@ -96,7 +96,7 @@ def test_dag_run_builds_every_pending_date(dag_built_lake):
         assert (lake / "reports" / f"dt={d}" / "index.html").is_file()
     assert json.loads((lake / "reports" / "latest" / "_build.json").read_text())["dt"] == DATES[-1]
 
-    from jobmarket.config import Settings
+    from jobmarket.core.settings import Settings
     from jobmarket.report import pending_dates
 
     assert pending_dates(Settings(lake=lake)) == []

@@ -10,7 +10,7 @@ import shutil
 from datetime import date
 
 import pytest
-from jobmarket.config import Settings
+from jobmarket.core.settings import Settings
 from jobmarket.report import ReportError, build_pending, build_report, list_reports, pending_dates
 
 from tests.report.conftest import DATES

@@ -41,6 +41,6 @@ def board_server():
 
 @pytest.fixture()
 def client():
-    from jobmarket.http import PoliteClient
+    from jobmarket.sources.http import PoliteClient
 
     return PoliteClient("jobmarket-tests/0 (+tests@example.invalid)")

@@ -60,7 +60,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def make_source(family: str, base_url: str, boards=("b",), options: dict | None = None, **more_options):
     """A SourceConfig with fast limits for the local server."""
-    from jobmarket.config import BoardConfig, SourceConfig
+    from jobmarket.sources.config import BoardConfig, SourceConfig
 
     return SourceConfig(
         name=family,

@@ -16,7 +16,7 @@ from collections import Counter
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jobmarket.schema import RECORD_TABLE
+from jobmarket.core.schema import RECORD_TABLE
 from jobmarket.sources import BoardContext, ParseError, get_adapter
 
 from tests.sources.mutations import CASES, FAMILIES, jobpostings, mutated, mutated_page
@@ -36,7 +36,7 @@ def _record_schema():
 def check(family: str, body: bytes, mutation, expected: int | None, allow_single_drift: bool) -> None:
     """The properties of one parse of a mutated response."""
     import pyarrow as pa
-    from jobmarket.rejects import quarantine_row
+    from jobmarket.quality.rejects import quarantine_row
 
     outcomes = OUTCOMES.setdefault(family, Counter())
     try:

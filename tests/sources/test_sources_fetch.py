@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from jobmarket.config import BoardConfig
 from jobmarket.sources import BoardContext, get_adapter
+from jobmarket.sources.config import BoardConfig
 
 from tests.sources.helpers import RECORDINGS, make_source
 from tests.support import BOARDS
@@ -52,8 +52,8 @@ def test_smartrecruiters_pages_list_then_fetches_every_detail(fixtures_dir, boar
 
 
 def test_smartrecruiters_detail_500_fails_the_board(fixtures_dir, board_server, client, tmp_path):
-    from jobmarket.lake import Lake
-    from jobmarket.scrape import scrape_board
+    from jobmarket.core.lake import Lake
+    from jobmarket.steps.scrape import scrape_board
 
     _sr_routes(board_server, page_size=100, fail=SR_IDS[1])
     source = make_source("smartrecruiters", board_server.url + "/sr", boards=("WesternDigital",))
@@ -77,9 +77,9 @@ def test_smartrecruiters_page_cap_fails_instead_of_truncating(fixtures_dir, boar
 
 
 def test_workable_follows_next_page_then_lands_both(fixtures_dir, board_server, client, tmp_path):
-    from jobmarket.lake import Lake
-    from jobmarket.scrape import scrape_board
-    from jobmarket.transform import parse_board_dir
+    from jobmarket.core.lake import Lake
+    from jobmarket.steps.parse import parse_board_dir
+    from jobmarket.steps.scrape import scrape_board
 
     first = json.loads((BOARDS / "workable/apply_v3_jobs_subset3_TRIMMED.json").read_bytes())
     first["nextPage"] = "WyIyMDI2LTA1LTI5IiwgNTg1MTExNV0="

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from jobmarket.schema import RECORD_COLUMNS
+from jobmarket.core.schema import RECORD_COLUMNS
 from jobmarket.sources import REGISTRY, BoardContext, ParseError, get_adapter
 
 from tests.sources.helpers import RECORDINGS
@@ -41,7 +41,7 @@ def by_id(rows):
 
 
 def test_registry_has_every_known_family():
-    from jobmarket.config import KNOWN_FAMILIES
+    from jobmarket.sources.config import KNOWN_FAMILIES
 
     assert set(KNOWN_FAMILIES) <= set(REGISTRY)
     for family in NEW_FAMILIES:
@@ -221,7 +221,7 @@ def test_recruitee_own_recording():
 
 
 def test_recruitee_base_url_template():
-    from jobmarket.config import BoardConfig
+    from jobmarket.sources.config import BoardConfig
 
     from tests.sources.helpers import make_source
 

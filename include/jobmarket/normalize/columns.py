@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from jobmarket.schema import NORMALIZE_COLUMNS  # noqa: F401  (re-exported: defined with the other schemas)
+from jobmarket.core.schema import NORMALIZE_COLUMNS  # noqa: F401  (re-exported: defined with the other schemas)
 
 
 def rate_date(row: Mapping[str, Any]) -> date | None:

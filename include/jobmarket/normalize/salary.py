@@ -273,7 +273,7 @@ def _amount_matches(masked: str) -> list[re.Match[str]]:
 def _candidates(text: str, strict: bool) -> list[_Candidate]:
     """Pay amounts and ranges in ``text``, in order of appearance.
 
-    Same result as :func:`_candidates_reference`: amounts come from
+    Same result as ``_candidates_reference`` (tests/normalize/reference.py): amounts come from
     :func:`_amount_matches`, a match's groups are read once, currency tokens
     are mapped through the cached :func:`_currency_cached`, and in ``strict``
     mode a group without a currency is dropped before its period and pay-word
@@ -342,74 +342,6 @@ def _candidates(text: str, strict: bool) -> list[_Candidate]:
                 hi = None
         out.append(_Candidate(lo, hi, currency, period, period is not None, len(values) == 2, pay_word,
                               first.start()))
-    return out
-
-
-def _candidates_reference(text: str, strict: bool) -> list[_Candidate]:
-    """The plain implementation of :func:`_candidates` (kept for the tests)."""
-    masked = _MASK.sub(lambda m: "#" * len(m.group(0)), _ESCAPES.sub("", text))
-    amounts = []
-    for m in _AMOUNT.finditer(masked):
-        after = masked[m.end(): m.end() + 12]
-        if _NOT_AMOUNT_AFTER.match(after) and not (m.group("pre") or m.group("post")):
-            continue
-        if not m.group("pre") and masked[max(0, m.start("num") - 1): m.start("num")].isalnum():
-            continue  # part of a word or an id ("Q4", "B2B")
-        value = _number(m.group("num"), m.group("mult"))
-        if value is None or value <= 0:
-            continue
-        amounts.append((m, value))
-    out: list[_Candidate] = []
-    i = 0
-    while i < len(amounts):
-        m1, v1 = amounts[i]
-        group = [(m1, v1)]
-        if i + 1 < len(amounts):
-            m2, v2 = amounts[i + 1]
-            if _JOIN.match(masked[m1.end(): m2.start()]):
-                group.append((m2, v2))
-        i += len(group)
-        last = group[-1][0]
-        cur_tokens = [t for m, _ in group for t in (m.group("pre"), m.group("post")) if t]
-        codes = [c for c in (_currency(t) for t in cur_tokens) if c and c not in ("$", "kr")]
-        symbols = [c for c in (_currency(t) for t in cur_tokens) if c]
-        currency = codes[-1] if codes else (symbols[0] if symbols else None)
-        # look past a trailing currency code for the period: "$160k-$240k USD base"
-        tail = masked[last.end(): last.end() + 40]
-        period = _period_after(tail)
-        for mm, _ in group[:-1]:
-            period = period or _period_after(masked[mm.end(): mm.end() + 15])
-        before = masked[max(0, group[0][0].start() - 60): group[0][0].start()]
-        if period is None:
-            for p, rx in _PERIOD_BEFORE:
-                if rx.search(before):
-                    period = p
-                    break
-        mults = [m.group("mult") for m, _ in group]
-        values = [v for _, v in group]
-        if len(values) == 2 and mults[1] and not mults[0] and values[0] < 1000:
-            values[0] = _number(group[0][0].group("num"), mults[1]) or values[0]
-        if currency is None and any(m and m.strip().lower().startswith(("lpa", "lakh", "lac")) for m in mults):
-            currency = "INR"  # lakh per annum is an Indian unit
-        has_unit = any(mults) or bool(currency)
-        if not has_unit and max(values) < 1000 and period is None:
-            continue  # bare small numbers: years, counts, versions
-        pay_word = bool(_PAY_WORDS.search(before[-50:])) or bool(_PAY_WORDS.search(tail[:25]))
-        if strict:
-            if not currency or _NOT_PAY_BEFORE.search(before[-40:]) or _NOT_PAY_AFTER.match(tail[:30]):
-                continue
-            if not (len(values) == 2 or pay_word or period):
-                continue
-        if len(values) == 2:
-            lo, hi = values
-        else:
-            lo = hi = values[0]
-            if _UP_TO.search(before[-15:]):
-                lo = None
-            elif _FROM.search(before[-15:]) or masked[last.end(): last.end() + 2].strip().startswith("+"):
-                hi = None
-        out.append(_Candidate(lo, hi, currency, period, period is not None, len(values) == 2, pay_word,
-                              group[0][0].start()))
     return out
 
 
@@ -491,7 +423,7 @@ def _currency_windows(text: str) -> str:
     """Only the stretches of a long description around currency marks, joined by
     blank lines (a description has many numbers; few of them are money).
 
-    Same result as :func:`_currency_windows_reference` (which runs the Python
+    Same result as :func:`_currency_windows_plain` (which runs the Python
     loop over every short word), ~6x faster. The text is mapped to a same-length
     ASCII string of lower-case letters and spaces (each character one: non-ASCII
     ones become "?", then spaces), where the automaton finds the currency words
@@ -501,7 +433,7 @@ def _currency_windows(text: str) -> str:
     "usd" in "usd100", "usd_x" or "éusd". Symbols are found with ``str.find``.
     """
     if any(c in text for c in _NON_ASCII_CURRENCY_LETTERS):
-        return _currency_windows_reference(text)
+        return _currency_windows_plain(text)
     letters = " " + text.encode("ascii", "replace").translate(_LETTERS_ONLY).decode("ascii") + " "
     hits: list[tuple[int, int]] = []
     match = _CURRENCY_CANDIDATE.match
@@ -527,8 +459,9 @@ def _currency_windows(text: str) -> str:
     return "\n\n".join(text[a:b] for a, b in spans)
 
 
-def _currency_windows_reference(text: str) -> str:
-    """The plain implementation of :func:`_currency_windows` (kept for the tests)."""
+def _currency_windows_plain(text: str) -> str:
+    """The plain implementation of :func:`_currency_windows`, for texts with
+    non-ASCII currency letters (the fast path handles ASCII only)."""
     spans: list[list[int]] = []
     for m in _CURRENCY_CANDIDATE.finditer(text):
         word = m.group()

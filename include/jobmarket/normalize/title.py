@@ -64,7 +64,7 @@ _ANY_ABBREV = re.compile(r"\b(?:sr|snr|jr|mgr|eng|engr|dev|assoc|dir|vp)\b", re.
 def normalize_title(title: str | None) -> str:
     """Comparable form of a posting title ("" for none); see the module doc.
 
-    Same result as :func:`_normalize_title_reference`; the substitutions that
+    Same result as ``_normalize_title_reference`` (tests/normalize/reference.py); the substitutions that
     cannot match (no bracket, dash, digit or abbreviation) are skipped.
     """
     if not title:
@@ -92,23 +92,3 @@ def normalize_title(title: str | None) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def _normalize_title_reference(title: str | None) -> str:
-    """The plain implementation of :func:`normalize_title` (uncached; kept for the tests)."""
-    if not title:
-        return ""
-    from jobmarket.normalize.location import is_place
-
-    text = fix_text(str(title))
-    text = _GENDER.sub(" ", text)
-    text = _WORKPLACE.sub(" ", text)
-    text = _REQ.sub(" ", text)
-    text = re.sub(r"\s+", " ", text).strip(" -–—|,:/")
-    for _ in range(2):
-        m = _TRAIL.match(text)
-        if not m or not is_place(m.group("tail")):
-            break
-        text = m.group("head").strip(" -–—|,:/")
-    for rx, word in _ABBREV:
-        text = rx.sub(word, text)
-    text = _PUNCT.sub(" ", fold(text))
-    return re.sub(r"\s+", " ", text).strip()

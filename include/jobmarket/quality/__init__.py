@@ -13,6 +13,11 @@
   on load.
 * :mod:`~jobmarket.quality.tables`: the ``validation_runs`` and
   ``gate_results`` tables.
+* :mod:`~jobmarket.quality.quarantine`, :mod:`~jobmarket.quality.rejects`:
+  quarantine rows for failed rows and for posting objects rejected at parse.
+
+The steps that run the suites are ``jobmarket.steps.validate``,
+``validate_tagged``, ``check_quality`` and ``audit_curated``.
 
 Nothing here imports ``great_expectations`` at module level.
 """

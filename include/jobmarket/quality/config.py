@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jobmarket.config import REPO_DIR, ConfigError, read_yaml
+from jobmarket.core.settings import REPO_DIR, ConfigError, read_yaml
 
 DEFAULT_QUALITY_FILE = REPO_DIR / "include" / "config" / "quality.yaml"
 SEVERITIES = ("warn", "fail")
@@ -98,7 +98,7 @@ def _gate(path: Path, where: str, name: str, raw: Any, base: GateConfig | None) 
             raise _err(path, where, f"missing setting {key!r}")
     columns = base.columns if base else NULL_RATE_COLUMNS_DEFAULT if name == "null_rate_jump" else ()
     if "columns" in raw:
-        from jobmarket.schema import NORMALIZED
+        from jobmarket.core.schema import NORMALIZED
 
         cols = raw["columns"]
         if not isinstance(cols, list) or not cols or not all(isinstance(c, str) for c in cols):

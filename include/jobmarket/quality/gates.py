@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from jobmarket.lake import Lake
+from jobmarket.core.lake import Lake
 from jobmarket.quality.config import QualityConfig
-from jobmarket.quality.history import PARSED_STATUSES, DateHistory, load_history, raw_keys
+from jobmarket.quality.history import PARSED_STATUSES, DateHistory, load_history
 
 log = logging.getLogger(__name__)
 
@@ -207,11 +207,13 @@ def evaluate(
     df,
     health: list[dict[str, Any]],
     bad_by_source: dict[str, int],
+    raw_keys,
 ) -> list[GateResult]:
     """Every gate for every source seen today.
 
     ``df`` is this date's parsed rows (pandas, normalized columns); ``health`` is this date's source_health
-    rows; ``bad_by_source`` counts rows failing row-level expectations.
+    rows; ``bad_by_source`` counts rows failing row-level expectations; ``raw_keys(family, date)`` gives
+    board -> JSON keys of that date's raw records (``jobmarket.incremental.raw_keys``), for schema drift.
     """
     null_cfg = cfg.gates["null_rate_jump"]
     columns = tuple(null_cfg.columns)
@@ -269,9 +271,9 @@ def evaluate(
             if null_today is not None and source in null_today.index:
                 today_rate = float(null_today.at[source, col])
                 results.append(null_rate_gate(ncfg, source, col, today_rate, past, min_dates))
-        today_keys = raw_keys(lake, source, dt)  # written by this date's parse step
+        today_keys = raw_keys(source, dt)  # written by this date's parse step
         if today_keys:
-            past_keys = [raw_keys(lake, source, h.dt) for h in history]
+            past_keys = [raw_keys(source, h.dt) for h in history]
             results.append(schema_drift_gate(cfg.gate("schema_drift", source), source, today_keys,
                                              [p for p in past_keys if p], min_dates))
     for r in results:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from jobmarket.lake import Lake
+from jobmarket.core.lake import Lake
 from jobmarket.quality.suites import ROW, ROW_LEVEL
 
 DATASOURCE = "jobmarket"

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from jobmarket.core.schema import NORMALIZED, SOURCE_HEALTH, TAG_COLUMNS
 from jobmarket.quality.config import PERIODS, QualityConfig
-from jobmarket.schema import NORMALIZED, SOURCE_HEALTH, TAG_COLUMNS
 
 ROW = "_row"  # positional row id handed to GX so failures map back to rows
 

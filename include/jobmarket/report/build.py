@@ -25,8 +25,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from jobmarket.config import Settings
-from jobmarket.lake import Lake, _swap_into_place
+from jobmarket.core.lake import Lake, _swap_into_place
+from jobmarket.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from jobmarket.report import charts
+import jobmarket.report.charts as charts
 
 ARCHETYPES = ["data_engineer", "analytics", "applied_ml", "ml_engineer", "research", "ai_engineer", "other"]
 TITLE_BUCKETS = ["Data Scientist", "ML Engineer", "Data Engineer", "AI Engineer", "Research Scientist", "Analyst"]
@@ -62,7 +62,7 @@ def empty(text: str) -> dict:
 
 
 def build_sections(dt: date, f: dict[str, Any]) -> dict[str, Any]:
-    from jobmarket.curate import min_salary_cell
+    from jobmarket.steps.curate import min_salary_cell
 
     dates = sorted(f["flow"]["dt"].tolist()) if len(f["flow"]) else [dt]
     span = _span(dates)

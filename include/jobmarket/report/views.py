@@ -33,7 +33,7 @@ def _sql_string(text: str) -> str:
 
 def curated_tables():
     """(view name, Table) for every curated table of the data dictionary."""
-    from jobmarket.schema import TABLES
+    from jobmarket.core.schema import TABLES
 
     return [(t.name, t) for t in TABLES if t.path.startswith("curated/")]
 

@@ -75,7 +75,7 @@ class ArbeitnowAdapter(Adapter):
         return f"{source.base_url}/api/job-board-api?{urlencode(params)}"
 
     def fetch(self, client, source, board, conditional=None) -> list[FetchPlan]:
-        from jobmarket.http import FetchResult
+        from jobmarket.sources.http import FetchResult
 
         if feed_params(source, board) is None:
             failed = FetchResult(url=self.board_url(source, board),

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
-    from jobmarket.config import BoardConfig, SourceConfig
-    from jobmarket.http import FetchResult, PoliteClient
+    from jobmarket.sources.config import BoardConfig, SourceConfig
+    from jobmarket.sources.http import FetchResult, PoliteClient
 
 
 class ParseError(ValueError):
@@ -190,7 +190,7 @@ def _rejected(ctx: BoardContext, item: Any, exc: RecordRejected, id_field: str) 
 
 def record_violations(row: dict[str, Any]) -> dict[str, Any]:
     """The schema constraints a fresh record breaks (the step's own columns aside)."""
-    from jobmarket.schema import RECORD_TABLE
+    from jobmarket.core.schema import RECORD_TABLE
 
     return RECORD_TABLE.violations(row, skip=("scraped_date", "run_id"))
 
@@ -300,7 +300,7 @@ def posting(
     company: Any = None,
     **fields: Any,
 ) -> dict[str, Any]:
-    """Build one normalized posting dict (the shape in jobmarket.schema.NORMALIZED)."""
+    """Build one normalized posting dict (the shape in jobmarket.core.schema.NORMALIZED)."""
     nid = clean(native_id)
     record: dict[str, Any] = {
         "posting_id": f"{ctx.family}:{ctx.board}:{nid}" if nid else None,

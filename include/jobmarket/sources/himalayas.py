@@ -58,7 +58,7 @@ class HimalayasAdapter(Adapter):
         return f"{source.base_url}/jobs/api?{urlencode(params)}"
 
     def fetch(self, client, source, board, conditional=None) -> list[FetchPlan]:
-        from jobmarket.http import FetchResult
+        from jobmarket.sources.http import FetchResult
 
         max_jobs = positive_option(source, "max_jobs", DEFAULT_MAX_JOBS)
         max_pages = positive_option(source, "max_pages", DEFAULT_MAX_PAGES)

@@ -120,7 +120,7 @@ class HackerNewsAdapter(Adapter):
         return self.stories_url(source)
 
     def fetch(self, client, source, board, conditional=None) -> list[FetchPlan]:
-        from jobmarket.http import FetchResult
+        from jobmarket.sources.http import FetchResult
 
         m = _TOKEN.match(board.token)
         max_pages = _max_pages(source)

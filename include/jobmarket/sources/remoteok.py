@@ -45,7 +45,7 @@ class RemoteOkAdapter(Adapter):
 
     def fetch(self, client, source, board, conditional=None) -> list[FetchPlan]:
         if feed_params(source, board) is None:
-            from jobmarket.http import FetchResult
+            from jobmarket.sources.http import FetchResult
 
             failed = FetchResult(url=self.board_url(source, board),
                                  error=f"unknown feed {board.token!r}: use 'all' or declare it in options.feeds")

@@ -1,10 +1,11 @@
-"""Curate step: posting versions, skills, lifecycle and daily market counts.
+"""Task ``curate``: posting versions, skills, lifecycle and daily market counts.
 
 Everything here for a date D is a function of the observations (and
 successful crawls) of the dates up to D, and observations of a date are a
 function of that date's raw alone. So the tables come out the same whatever
-order dates are built in: before computing D, every earlier date that has raw
-but no observations is derived first (from its raw, never by scraping).
+order dates are built in, provided every earlier date that has raw has its
+observations: ``jobmarket.pipeline.catch_up`` derives the missing ones (from
+their raw, never by scraping) before this step runs.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import os
 from datetime import date
 from typing import Any
 
-from jobmarket.config import Settings, SourcesFile
-from jobmarket.lake import Lake, releases_memory
-from jobmarket.schema import (
+from jobmarket.core.handoffs import TAGGED_VALID_STEP, PipelineError, input_path
+from jobmarket.core.lake import Lake, releases_memory
+from jobmarket.core.schema import (
+    GATE_RESULTS,
     MARKET_DAILY,
     OBSERVATIONS,
     POSTING_LIFECYCLE,
@@ -24,6 +26,7 @@ from jobmarket.schema import (
     SKILLS,
     SOURCE_HEALTH,
 )
+from jobmarket.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -50,53 +53,8 @@ def _dates_with(path) -> list[date]:
     return sorted(set(out))
 
 
-def raw_dates(lake: Lake) -> list[date]:
-    dates: set[date] = set()
-    raw = lake.root / "raw"
-    if raw.is_dir():
-        for d in raw.glob("source=*/board=*/dt=*"):
-            if (d / "_manifest.json").is_file():
-                dates.add(date.fromisoformat(d.name.split("=", 1)[1]))
-    return sorted(dates)
-
-
 def observation_dates(lake: Lake) -> list[date]:
     return _dates_with(lake.table_dir(OBSERVATIONS.path))
-
-
-def derive_observations(
-    dt: date, *, settings: Settings, sources: SourcesFile | None = None, run_id: str = "cli"
-) -> dict[str, Any]:
-    """Everything of ``dt`` that depends on its raw alone: parse, validate,
-    tag, validate the tags, publish. The one sequence the CLI, the rebuild
-    command and ``ensure_observations`` share (the DAG runs the same steps as tasks)."""
-    from jobmarket.quality.curated import validate_tagged_date
-    from jobmarket.transform import parse_date, publish_date, tag_date
-    from jobmarket.validate import validate_date
-
-    return {
-        "parse": parse_date(dt, settings=settings, sources=sources, run_id=run_id),
-        "validate": validate_date(dt, settings=settings, run_id=run_id),
-        "tag": tag_date(dt, settings=settings),
-        "validate_tagged": validate_tagged_date(dt, settings=settings, run_id=run_id),
-        "publish": publish_date(dt, settings=settings),
-    }
-
-
-def ensure_observations(
-    upto: date, *, settings: Settings, sources: SourcesFile | None = None, run_id: str = "cli"
-) -> list[date]:
-    """Derive observations for every date <= ``upto`` that has raw but none yet."""
-    lake = Lake(settings.lake)
-    have = set(observation_dates(lake))
-    built = []
-    for d in raw_dates(lake):
-        if d > upto or d in have:
-            continue
-        log.warning("observations for %s are missing: deriving them from raw", d)
-        derive_observations(d, settings=settings, sources=sources, run_id=run_id)
-        built.append(d)
-    return built
 
 
 # Observation columns curate reads: the keys, read for every date, and the
@@ -179,8 +137,6 @@ def _obs_rows(obs_keys, files: list, rows, columns: list[str]):
     import pandas as pd
     import pyarrow.parquet as pq
 
-    from jobmarket.transform import PipelineError
-
     pieces, offset = [], 0
     for _d, path, stamp, n in files:
         lo, hi = np.searchsorted(rows, [offset, offset + n])
@@ -202,8 +158,6 @@ def _obs_rows(obs_keys, files: list, rows, columns: list[str]):
 def _drop_held_back(lake: Lake, crawls, upto: date):
     """A source (or board) whose rows a quality gate held back on a date was
     not observed that date: its postings must not count as absent."""
-    from jobmarket.quality.tables import GATE_RESULTS
-
     gates = _read_partitions(lake, GATE_RESULTS, upto, ["source", "board", "held_back_rows"])
     held = gates[gates["held_back_rows"] > 0]
     if held.empty:
@@ -399,19 +353,15 @@ def curate_date(
     dt: date,
     *,
     settings: Settings | None = None,
-    sources: SourcesFile | None = None,
     run_id: str = "cli",
 ) -> dict[str, Any]:
+    """The curated tables of ``dt`` from the observations up to it (see the module doc)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from jobmarket.quality.tables import TAGGED_VALID_STEP
-    from jobmarket.transform import PipelineError
-
     settings = settings or Settings.from_env()
     lake = Lake(settings.lake)
-    built = ensure_observations(dt, settings=settings, sources=sources, run_id=run_id)
     if dt not in observation_dates(lake):
         raise PipelineError(f"no observations for {dt}: publish it first")
     k = close_after()
@@ -431,9 +381,7 @@ def curate_date(
     crawls = _drop_held_back(lake, crawls, dt)
 
     # Posting versions first seen on dt, with their text, from the tag step's output.
-    tagged_path = lake.partition_dir(f"work/{TAGGED_VALID_STEP}", dt) / "part-0.parquet"
-    if not tagged_path.is_file():
-        raise PipelineError(f"missing {tagged_path}: rerun parse/validate/tag for {dt}")
+    tagged_path = input_path(lake, TAGGED_VALID_STEP, dt)
     out_names = POSTINGS.column_names
     read = [*(c for c in out_names if c != "first_seen"), "skill_categories"]
     # Streamed a batch at a time, in the tag step's row order (sources and
@@ -484,7 +432,6 @@ def curate_date(
     lake.write_partition(MARKET_DAILY.path, dt, pa.Table.from_pandas(market, schema=MARKET_DAILY.arrow_schema(), preserve_index=False))
     return {
         "dt": str(dt),
-        "derived_missing_dates": [str(d) for d in built],
         "new_versions": n_new,
         "open": int(len(today)),
         "new": int(today["is_new"].sum()),

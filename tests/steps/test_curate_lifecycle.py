@@ -14,9 +14,10 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from jobmarket.config import Settings, load_sources
+from jobmarket.core.settings import Settings
 from jobmarket.pipeline import run_date
 from jobmarket.replay import ReplayServer, history_bundle, history_dates, sources_yaml
+from jobmarket.sources.config import load_sources
 
 from tests.support import FIXTURES
 
@@ -121,7 +122,7 @@ def test_backfill_in_reverse_order_rebuilds_identical_tables(history_lake, tmp_p
     """Raw for every date lands first (the nights ran), then a backfill
     rebuilds the dates newest first: every table of every date equals the
     one built night by night. Lifecycle depends only on raw up to each date."""
-    from jobmarket.scrape import scrape_source
+    from jobmarket.steps.scrape import scrape_source
 
     lake, _ = history_lake
     dates = history_dates(FIXTURES)

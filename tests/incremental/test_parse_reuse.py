@@ -10,10 +10,11 @@ from datetime import date
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from jobmarket.config import Settings, load_sources
-from jobmarket.lake import Lake
-from jobmarket.reuse import KEYS_STEP
-from jobmarket.transform import NORMALIZED_STEP, parse_date
+from jobmarket.core.handoffs import KEYS_STEP, NORMALIZED_STEP
+from jobmarket.core.lake import Lake
+from jobmarket.core.settings import Settings
+from jobmarket.sources.config import load_sources
+from jobmarket.steps.parse import parse_date
 
 from tests.support import BOARDS
 
@@ -110,7 +111,7 @@ def test_unchanged_objects_are_reused_and_the_rows_equal_a_cold_parse(lakes):
 def test_a_parser_change_starts_cold(lakes, monkeypatch):
     sources, inc, _ = lakes
     parse_date(D1, settings=Settings(lake=inc.root), sources=sources, run_id="r")
-    import jobmarket.reuse as reuse
+    import jobmarket.incremental.parse_reuse as reuse
 
     monkeypatch.setattr(reuse, "parser_version", lambda: "another-version")
     second = parse_date(D2, settings=Settings(lake=inc.root), sources=sources, run_id="r")
@@ -128,9 +129,9 @@ def test_keys_that_do_not_describe_the_rows_are_ignored(lakes):
 
 
 def _validate_chain(lake: Lake, dt: date, sources) -> dict:
-    from jobmarket.quality.curated import validate_tagged_date
-    from jobmarket.transform import tag_date
-    from jobmarket.validate import validate_date
+    from jobmarket.steps.tag import tag_date
+    from jobmarket.steps.validate import validate_date
+    from jobmarket.steps.validate_tagged import validate_tagged_date
 
     settings = Settings(lake=lake.root)
     parse_date(dt, settings=settings, sources=sources, run_id="r")
@@ -144,8 +145,12 @@ def test_unchanged_rows_keep_their_verdict_and_the_outputs_equal_a_full_validati
     """Day two validates only what changed; a row that failed on day one is
     checked again (and fails again), and every output equals validating
     day two from scratch."""
-    from jobmarket.quality.tables import TAGGED_VALID_STEP, VALIDATION_RUNS_STEP
-    from jobmarket.transform import QUARANTINE_STEP, VALIDATED_STEP
+    from jobmarket.core.handoffs import (
+        QUARANTINE_STEP,
+        TAGGED_VALID_STEP,
+        VALIDATED_STEP,
+        VALIDATION_RUNS_STEP,
+    )
 
     sources = _sources(tmp_path)
     day2 = _next_night()
@@ -188,14 +193,14 @@ def test_unchanged_rows_keep_their_verdict_and_the_outputs_equal_a_full_validati
 def test_small_batches_give_the_same_rows(lakes, monkeypatch):
     """Rows are written and reused a batch (row group) at a time; batch
     boundaries must not change anything."""
-    import jobmarket.transform as transform
+    import jobmarket.steps.parse as transform
 
     sources, inc, cold = lakes
-    monkeypatch.setattr(transform, "_BATCH_ROWS", 7)
+    monkeypatch.setattr(transform, "BATCH_ROWS", 7)
     parse_date(D1, settings=Settings(lake=inc.root), sources=sources, run_id="r")
     assert pq.ParquetFile(inc.partition_dir(f"work/{NORMALIZED_STEP}", D1) / "part-0.parquet").num_row_groups > 3
     second = parse_date(D2, settings=Settings(lake=inc.root), sources=sources, run_id="r")
-    monkeypatch.setattr(transform, "_BATCH_ROWS", 5_000)
+    monkeypatch.setattr(transform, "BATCH_ROWS", 5_000)
     parse_date(D2, settings=Settings(lake=cold.root), sources=sources, run_id="r")
     assert second["parsed"] == 3
     assert _table(inc, NORMALIZED_STEP, D2).equals(_table(cold, NORMALIZED_STEP, D2))

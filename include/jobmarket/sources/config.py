@@ -1,4 +1,4 @@
-"""Typed configuration: the sources file and the runtime settings.
+"""Typed configuration of the sources file (one entry per source).
 
 The sources file is validated when it is loaded. A mistake raises
 :class:`ConfigError` whose message names the file, the entry and the field, so
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-REPO_DIR = PACKAGE_DIR.parent.parent
+from jobmarket.core.settings import REPO_DIR, ConfigError, read_yaml
+from jobmarket.sources.registry import get_adapter
+
 DEFAULT_SOURCES_FILE = REPO_DIR / "include" / "config" / "sources.yaml"
 
 # Families the pipeline knows how to scrape. The adapter registry in
@@ -37,10 +38,6 @@ KNOWN_FAMILIES = (
 )
 
 _BOARD_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
-
-
-class ConfigError(ValueError):
-    """A configuration file is wrong; the message says where and how."""
 
 
 @dataclass(frozen=True)
@@ -197,8 +194,6 @@ def parse_sources(data: Any, path: Path) -> SourcesFile:
             raise _err(
                 path, where + ".family", f"unknown family {family!r} (known: {', '.join(KNOWN_FAMILIES)})"
             )
-        from jobmarket.sources import get_adapter
-
         base_url = entry.get("base_url") or get_adapter(family).default_base_url
         parts = urlsplit(str(base_url))
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -248,39 +243,7 @@ def parse_sources(data: Any, path: Path) -> SourcesFile:
     return SourcesFile(path=path, http=http, sources=tuple(sources))
 
 
-def read_yaml(path: Path, what: str, error: type[ConfigError] = ConfigError) -> Any:
-    """A config file's YAML, or ``error`` naming the file and what went wrong."""
-    import yaml
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise error(f"{path}: cannot read {what}: {exc}") from exc
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise error(f"{path}: not valid YAML: {exc}") from exc
-
-
 def load_sources(path: str | os.PathLike[str] | None = None) -> SourcesFile:
     """Load and validate the sources file (``$JOBMARKET_SOURCES`` or the default)."""
     p = Path(path or os.environ.get("JOBMARKET_SOURCES") or DEFAULT_SOURCES_FILE)
     return parse_sources(read_yaml(p, "sources file"), p)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Runtime settings from the environment, so Airflow and the CLI agree."""
-
-    lake: Path
-    # Scraping a date older than this many days would label today's boards as
-    # the past; such runs reprocess raw instead (replay sources are exempt).
-    freshness_days: int = 2
-
-    @classmethod
-    def from_env(cls) -> Settings:
-        lake = Path(os.environ.get("JOBMARKET_LAKE") or (REPO_DIR / "data")).resolve()
-        return cls(lake=lake, freshness_days=int(os.environ.get("JOBMARKET_FRESHNESS_DAYS", "2")))
-
-    def with_lake(self, lake: str | os.PathLike[str]) -> Settings:
-        return replace(self, lake=Path(lake).resolve())

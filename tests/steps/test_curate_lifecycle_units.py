@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pyarrow as pa
 import pytest
-from jobmarket.curate import _skills, lifecycle
+from jobmarket.steps.curate import _skills, lifecycle
 
 D = [date(2026, 8, 1) + timedelta(days=i) for i in range(7)]  # D[1]..D[6] are used
 # Board a is crawled on D1, D2, D4, D5, D6 (the D3 crawl failed); board b on D6 only.

@@ -6,9 +6,9 @@ import copy
 from datetime import date
 
 import pytest
-from jobmarket.lake import Lake
+from jobmarket.core.lake import Lake
+from jobmarket.incremental.normalize_cache import NormalizeCache, normalize_rows
 from jobmarket.sources import BoardContext, get_adapter
-from jobmarket.transform import NormalizeCache, normalize_rows
 
 from tests.support import BOARDS
 
@@ -27,7 +27,7 @@ def test_cache_gives_identical_rows_and_skips_unchanged(plaid, tmp_path, monkeyp
     assert len(cache.entries) == 20
 
     calls = []
-    import jobmarket.normalize as norm
+    import jobmarket.normalize.columns as norm
 
     real = norm.normalize_posting
     monkeypatch.setattr(norm, "normalize_posting", lambda r: calls.append(r["posting_id"]) or real(r))

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from jobmarket.schema import RECORD_COLUMNS
+from jobmarket.core.schema import RECORD_COLUMNS
 from jobmarket.sources import BoardContext, ParseError, get_adapter
 
 from tests.support import BOARDS, FIXTURES, manifest_counts

@@ -2,7 +2,7 @@
 
 Row-level expectations judge one row at a time, and the parse step reuses an
 earlier date's row, byte for byte, for a raw object that did not change
-(``jobmarket.reuse``). Such a row passed or failed that suite on the earlier
+(``jobmarket.incremental.parse_reuse``). Such a row passed or failed that suite on the earlier
 date and would do the same today, with one date-dependent exception: the
 "not in the future" bound only moves later with the partition date, so a
 row that passed on an earlier date passes today. Its verdict is carried when
@@ -10,8 +10,9 @@ all of these hold; otherwise the row goes through Great Expectations again:
 
 * the row was reused from date E by the parse step (``work/parse_keys``);
 * E's validated output holds the row's ``posting_id``, validated by a suite
-  with the same fingerprint (suite code, quality configuration, currency
-  list), stored in that partition's metadata;
+  with the same fingerprint (``jobmarket.incremental.version``: suite code,
+  quality configuration code, currency list, this module, plus the parts the
+  step adds), stored in that partition's metadata;
 * its ``posting_id`` is unique today and was unique on E (uniqueness is the
   one row-level check that depends on other rows).
 
@@ -22,24 +23,19 @@ checked on real rows every night).
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
-from jobmarket.lake import Lake
+from jobmarket.core.lake import Lake
+from jobmarket.incremental.parse_reuse import reused_rows
+from jobmarket.incremental.version import package_files, version_of
 
 FINGERPRINT_KEY = b"jobmarket.suite_fingerprint"
 
 
 def fingerprint(*parts: str) -> str:
-    """Hash of the suite code, the quality config (its repr) and extra parts."""
-    from jobmarket.config import PACKAGE_DIR
-
-    h = hashlib.sha1()
-    for name in ("suites.py", "currencies.py", "iso4217.txt", "config.py", "carry.py"):
-        h.update((PACKAGE_DIR / "quality" / name).read_bytes())
-    for part in parts:
-        h.update(b"\x1e" + part.encode())
-    return h.hexdigest()[:16]
+    """Hash of the suite code, the quality config code, the currency list and extra parts."""
+    code = package_files("quality/suites.py", "quality/currencies.py", "quality/config.py", "incremental/carry.py")
+    return version_of(code, data=package_files("quality/iso4217.txt"), parts=parts, length=16)
 
 
 def with_fingerprint(table, fp: str):
@@ -56,8 +52,6 @@ def carried_mask(lake: Lake, dt: date, posting_ids: list, valid_step: str, fp: s
     from collections import Counter
 
     import pyarrow.parquet as pq
-
-    from jobmarket.reuse import reused_rows
 
     n = len(posting_ids)
     source_dt, keys = reused_rows(lake, dt)

@@ -1,6 +1,6 @@
 """Measure the normalizers on a Greenhouse crawl partition (no Airflow needed).
 
-    python -m jobmarket.normalize.measure ../shared/fixtures/greenhouse-crawl/dt=2026-08-22
+    .venv/bin/python bench/normalize_measure.py ../shared/fixtures/greenhouse-crawl/dt=2026-08-22
 
 prints the share of postings whose location parses to at least one country
 and the salary + location throughput (postings per second, caches cold and
@@ -19,8 +19,8 @@ from typing import Any
 
 def load_crawl(directory: Path) -> list[dict[str, Any]]:
     """Greenhouse list responses of a crawl partition, as normalized postings."""
-    from jobmarket.sources import get_adapter
     from jobmarket.sources.base import BoardContext
+    from jobmarket.sources.registry import get_adapter
 
     adapter = get_adapter("greenhouse")
     rows: list[dict[str, Any]] = []

@@ -40,7 +40,7 @@ def quarantine_row(rejected, dt: date | None, run_id: str) -> dict[str, Any]:
 def write_rejected(lake, dt: date, rows: list[dict[str, Any]]) -> None:
     import pyarrow as pa
 
-    from jobmarket.schema import QUARANTINE
+    from jobmarket.core.schema import QUARANTINE
 
     lake.write_partition(f"work/{REJECTED_STEP}", dt, pa.Table.from_pylist(rows, schema=QUARANTINE.arrow_schema()))
 
@@ -50,7 +50,7 @@ def read_rejected(lake, dt: date):
     step wrote none, e.g. a lake parsed before rejects existed)."""
     import pyarrow.parquet as pq
 
-    from jobmarket.schema import QUARANTINE
+    from jobmarket.core.schema import QUARANTINE
 
     path = lake.partition_dir(f"work/{REJECTED_STEP}", dt) / "part-0.parquet"
     if not path.is_file():

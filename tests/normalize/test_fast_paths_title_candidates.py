@@ -19,6 +19,7 @@ import pytest
 from jobmarket.normalize import location, salary, title
 from jobmarket.text import html_to_text
 
+from tests.normalize import reference
 from tests.support import FIXTURES
 
 LABELLED_DEV = FIXTURES / "postings" / "labelled_dev.jsonl"
@@ -79,7 +80,7 @@ def test_candidates_identical_to_reference(strict):
     texts = list(descriptions()) + SALARY_EDGES + _random_texts(3000, 5 + strict)
     texts += [salary._currency_windows(t) for t in descriptions()]
     for text in texts:
-        assert salary._candidates(text, strict) == salary._candidates_reference(text, strict), text[:200]
+        assert salary._candidates(text, strict) == reference._candidates_reference(text, strict), text[:200]
 
 
 TITLE_EDGES = [
@@ -94,8 +95,8 @@ def test_normalize_title_identical_to_reference():
     titles = {t for t, _ in crawl_jobs()} | {t for t in TITLE_EDGES if t}
     titles |= set(_random_texts(500, 3))
     for t in sorted(titles):
-        assert title.normalize_title(t) == title._normalize_title_reference(t), t
-    assert title.normalize_title(None) == title._normalize_title_reference(None) == ""
+        assert title.normalize_title(t) == reference._normalize_title_reference(t), t
+    assert title.normalize_title(None) == reference._normalize_title_reference(None) == ""
 
 
 def test_cached_location_helpers_identical_to_uncached():

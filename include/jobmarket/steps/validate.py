@@ -10,7 +10,7 @@ then per-source batch gates against the lake's trailing history.
   history. A ``fail`` gate holds the source's rows back: they are
   quarantined with the gate's name (``gate:volume_drop``) instead of being
   published, while other sources' rows go on. The step itself succeeds so the
-  healthy sources publish; :func:`jobmarket.quality.enforce.enforce_gates`
+  healthy sources publish; :func:`jobmarket.steps.check_quality.enforce_gates`
   (the DAG's ``check_quality`` task, ``jobmarket quality --date D``) then
   fails the run naming the source, the gate and the numbers.
 
@@ -25,64 +25,40 @@ functions, never at module or DAG-file top level.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from datetime import date
 from typing import Any
 
-from jobmarket.config import Settings
-from jobmarket.lake import Lake, releases_memory
-from jobmarket.quality.runner import data_docs_index  # noqa: F401 - public API, kept
+from jobmarket.core.handoffs import (
+    BATCH_ROWS,
+    GATE_RESULTS_STEP,
+    HEALTH_STEP,
+    NORMALIZED_STEP,
+    QUARANTINE_STEP,
+    VALIDATED_STEP,
+    VALIDATION_RUNS_STEP,
+    ValidationFailed,
+    input_path,
+)
+from jobmarket.core.lake import Lake, releases_memory
+from jobmarket.core.schema import GATE_RESULTS, NORMALIZED, QUARANTINE, VALIDATION_RUNS
+from jobmarket.core.settings import Settings
+from jobmarket.incremental import carry
+from jobmarket.incremental.raw_keys import raw_keys
+from jobmarket.quality.quarantine import quarantine_rows
+from jobmarket.quality.rejects import read_rejected
+from jobmarket.quality.runner import data_docs_index
 from jobmarket.quality.suites import (
     DESCRIPTION_CHARS,
     NORMALIZED_SUITE,
     ROW,
     SOURCE_HEALTH_SUITE,
 )
-from jobmarket.quality.tables import (
-    GATE_RESULTS,
-    GATE_RESULTS_STEP,
-    VALIDATION_RUNS,
-    VALIDATION_RUNS_STEP,
-)
-from jobmarket.rejects import read_rejected
-from jobmarket.schema import NORMALIZED, QUARANTINE
 
 log = logging.getLogger(__name__)
 
 SUITE_NAME = NORMALIZED_SUITE
-
-
-class ValidationFailed(RuntimeError):
-    """The batch is systemically broken; nothing of it should be published."""
-
-
-def _str_or_none(v: Any) -> str | None:
-    return v if isinstance(v, str) else None
-
-
-def quarantine_rows(df, reasons: dict[int, list[str]], offending: dict[int, dict[str, Any]],
-                    dt: date, run_id: str | None = None, records=None) -> list[dict[str, Any]]:
-    """QUARANTINE rows for the rows of ``df`` (by ``_row``) named in ``reasons``;
-    ``records(rows)`` gives the whole records when ``df`` does not hold them all."""
-    bad = sorted(reasons)
-    if not bad:
-        return []
-    records = records(bad) if records is not None else df.loc[bad].drop(columns=[ROW]).to_dict(orient="records")
-    out = []
-    for i, rec in zip(bad, records, strict=True):
-        out.append({
-            "scraped_date": dt,
-            "posting_id": _str_or_none(rec.get("posting_id")),
-            "source": _str_or_none(rec.get("source")),
-            "board": _str_or_none(rec.get("board")),
-            "failed_expectations": reasons[i],
-            "offending_values_json": json.dumps(offending.get(i, {}), default=str, sort_keys=True),
-            "record_json": json.dumps(rec, default=str, sort_keys=True, ensure_ascii=False),
-            "run_id": run_id or str(rec.get("run_id")),
-        })
-    return out
 
 
 def validate_frame(df, dt: date, lake: Lake, run_name: str, *, quality=None, health=None,
@@ -146,7 +122,8 @@ def validate_frame(df, dt: date, lake: Lake, run_name: str, *, quality=None, hea
     held: dict[str, int] = {}
     if not systemic:
         bad_by_source = Counter(gdf.loc[list(reasons), "source"]) if reasons else Counter()
-        results = gates_mod.evaluate(lake, dt, cfg, df=gdf, health=health_rows, bad_by_source=bad_by_source)
+        results = gates_mod.evaluate(lake, dt, cfg, df=gdf, health=health_rows, bad_by_source=bad_by_source,
+                                     raw_keys=lambda family, d: raw_keys(lake, family, d))
         for g in results:
             if g.outcome != "fail":
                 continue
@@ -188,24 +165,12 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
-
-    from jobmarket.quality import carry
     from jobmarket.quality.config import load_quality
-    from jobmarket.transform import (
-        _BATCH_ROWS,
-        HEALTH_STEP,
-        NORMALIZED_STEP,
-        QUARANTINE_STEP,
-        VALIDATED_STEP,
-        PipelineError,
-    )
 
     settings = settings or Settings.from_env()
     lake = Lake(settings.lake)
     cfg = quality or load_quality()
-    path = lake.partition_dir(f"work/{NORMALIZED_STEP}", dt) / "part-0.parquet"
-    if not path.is_file():
-        raise PipelineError(f"missing input {path}: run parse for {dt} first")
+    path = input_path(lake, NORMALIZED_STEP, dt)
     # The descriptions are most of the batch: read without them, and take
     # their lengths (all the suite checks) from the column read alone.
     pf = pq.ParquetFile(path)
@@ -216,7 +181,7 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     health = pq.read_table(hpath).to_pandas() if hpath.is_file() else None
 
     # Rows unchanged since an earlier date where they passed keep that verdict
-    # (jobmarket.quality.carry); GX evaluates the others. Gates see every row.
+    # (jobmarket.incremental.carry); GX evaluates the others. Gates see every row.
     fp = carry.fingerprint(repr(cfg))
     ids = light.column("posting_id").to_pylist()
     sources = light.column("source").to_pylist()
@@ -247,7 +212,7 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     schema = NORMALIZED.arrow_schema()
     schema = schema.with_metadata({**(schema.metadata or {}), carry.FINGERPRINT_KEY: fp.encode()})
     n_good = lake.write_without(path, f"work/{VALIDATED_STEP}", dt, schema, bad, len(out["quarantine"]),
-                                batch_size=_BATCH_ROWS)
+                                batch_size=BATCH_ROWS)
     # The posting objects the parse step could not make into records join the
     # quarantine here, beside the rows that failed expectations.
     rejected = read_rejected(lake, dt)

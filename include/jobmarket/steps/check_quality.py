@@ -1,4 +1,4 @@
-"""Fail the run when a gate of severity ``fail`` tripped (after the healthy
+"""Task ``check_quality``: fail the run when a gate of severity ``fail`` tripped (after the healthy
 sources were published), naming the source, the gate and the numbers."""
 
 from __future__ import annotations
@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from jobmarket.config import Settings
-from jobmarket.lake import Lake
-from jobmarket.quality.tables import GATE_RESULTS, GATE_RESULTS_STEP
+from jobmarket.core.handoffs import GATE_RESULTS_STEP
+from jobmarket.core.lake import Lake
+from jobmarket.core.schema import GATE_RESULTS
+from jobmarket.core.settings import Settings
 
 
 class QualityGateFailed(RuntimeError):

@@ -21,28 +21,23 @@ import zlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jobmarket.config import BoardConfig, Settings, SourceConfig, SourcesFile, load_sources
-from jobmarket.http import PoliteClient
-from jobmarket.lake import Lake
-from jobmarket.sources import FetchPlan, get_adapter
+from jobmarket.core.lake import Lake
+from jobmarket.core.runctx import is_stale
+from jobmarket.core.settings import Settings
+from jobmarket.sources.base import FetchPlan
+from jobmarket.sources.config import BoardConfig, SourceConfig, SourcesFile, load_sources
+from jobmarket.sources.http import PoliteClient
+from jobmarket.sources.registry import get_adapter
 
 log = logging.getLogger(__name__)
 
 
 class SourceFailed(RuntimeError):
     """Every board of a source failed: the mapped task must fail loudly."""
-
-
-def is_stale(dt: date, settings: Settings, source: SourceConfig, today: date | None = None) -> bool:
-    """A past date must never be labelled with what the boards show today."""
-    if source.options.get("replay"):
-        return False  # replaying recordings made on that date is exempt
-    today = today or datetime.now(UTC).date()
-    return dt < today - timedelta(days=settings.freshness_days)
 
 
 def _previous_manifest(lake: Lake, family: str, board: str, dt: date) -> tuple[Path, dict] | None:

@@ -8,8 +8,8 @@ import sys
 from datetime import date
 
 import pyarrow.parquet as pq
+from jobmarket.core.schema import TABLES
 from jobmarket.docs import render
-from jobmarket.schema import TABLES
 
 from tests.support import REPO
 
@@ -31,9 +31,10 @@ def test_every_table_and_column_is_documented():
 def test_published_partitions_match_the_documented_schemas(tmp_path, monkeypatch):
     """Run the sample bundle through every step; each written table has
     exactly the documented columns and types."""
-    from jobmarket.config import Settings, load_sources
+    from jobmarket.core.settings import Settings
     from jobmarket.pipeline import run_date
     from jobmarket.replay import ReplayServer, sample_bundle, sources_yaml
+    from jobmarket.sources.config import load_sources
 
     bundle = sample_bundle()
     with ReplayServer(bundle) as server:
@@ -51,9 +52,10 @@ def test_published_partitions_match_the_documented_schemas(tmp_path, monkeypatch
 
 def test_sample_bundle_archetypes_are_read_from_the_body(tmp_path):
     """The bundled sample's postings say what they are in their bodies."""
-    from jobmarket.config import Settings, load_sources
+    from jobmarket.core.settings import Settings
     from jobmarket.pipeline import run_date
     from jobmarket.replay import ReplayServer, sample_bundle, sources_yaml
+    from jobmarket.sources.config import load_sources
 
     bundle = sample_bundle()
     with ReplayServer(bundle) as server:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from jobmarket.config import DEFAULT_SOURCES_FILE, KNOWN_FAMILIES, ConfigError, load_sources
+from jobmarket.core.settings import ConfigError
 from jobmarket.sources import REGISTRY
+from jobmarket.sources.config import DEFAULT_SOURCES_FILE, KNOWN_FAMILIES, load_sources
 
 
 def _write(tmp_path: Path, doc) -> Path:

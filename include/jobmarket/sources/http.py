@@ -40,7 +40,7 @@ import requests
 import urllib3.exceptions
 
 if TYPE_CHECKING:
-    from jobmarket.config import SourceConfig
+    from jobmarket.sources.config import SourceConfig
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})

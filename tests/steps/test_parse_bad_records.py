@@ -39,9 +39,10 @@ def _broken(doc: dict) -> tuple[dict, dict[str, list[str]]]:
 
 
 def test_broken_postings_are_quarantined_and_the_night_publishes(fixtures_dir, tmp_path):
-    from jobmarket.config import Settings, load_sources
+    from jobmarket.core.settings import Settings
     from jobmarket.pipeline import run_date
     from jobmarket.replay import Bundle, ReplayServer, sources_yaml
+    from jobmarket.sources.config import load_sources
 
     boards = sorted(p.stem for p in CRAWL.glob("*.json"))[:40]
     bundle = Bundle(origin="issue 18")
@@ -109,10 +110,10 @@ def test_broken_postings_are_quarantined_and_the_night_publishes(fixtures_dir, t
 def test_the_same_night_parses_again_with_the_same_rejects(fixtures_dir, tmp_path, board):
     """A rejected object is never taken from an earlier parse: the next night
     rejects it again rather than losing it."""
-    from jobmarket.config import Settings
-    from jobmarket.lake import Lake
-    from jobmarket.rejects import read_rejected
-    from jobmarket.transform import parse_date
+    from jobmarket.core.lake import Lake
+    from jobmarket.core.settings import Settings
+    from jobmarket.quality.rejects import read_rejected
+    from jobmarket.steps.parse import parse_date
 
     from tests.quality.helpers import land, sources_file
 
