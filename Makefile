@@ -16,7 +16,7 @@ export GX_ANALYTICS_ENABLED := False
 help:
 	@echo "make run    # nightly DAG end to end for $(DATE) on SQLite + local lake + replayed boards"
 	@echo "make test   # the whole test suite"
-	@echo "make test-fast  # unit tests only: no Airflow DAG run, no started services"
+	@echo "make test-fast  # unit tests only: no Airflow DAG run, no services, no history end to end"
 	@echo "make bench | make report | make lint | make docs | make lock | make clean"
 
 $(BIN)/python:
@@ -40,9 +40,10 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
-# Unit tests only (no real Airflow run, no started services): a quick check.
+# Unit tests only (no real Airflow run, no started services, not the 10-date
+# history end to end): a quick check while working; `make test` runs them all.
 test-fast: setup
-	$(BIN)/python -m pytest -q -m "not airflow and not integration"
+	$(BIN)/python -m pytest -q -m "not airflow and not integration and not slow"
 
 report: setup
 	$(BIN)/jobmarket report --pending

@@ -8,6 +8,7 @@ import sys
 from datetime import date
 
 import pyarrow.parquet as pq
+import pytest
 from jobmarket.core.schema import TABLES
 from jobmarket.docs import render
 
@@ -28,6 +29,7 @@ def test_every_table_and_column_is_documented():
             assert f"| `{col.name}` |" in text
 
 
+@pytest.mark.slow
 def test_published_partitions_match_the_documented_schemas(tmp_path, monkeypatch):
     """Run the sample bundle through every step; each written table has
     exactly the documented columns and types."""

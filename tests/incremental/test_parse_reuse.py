@@ -141,6 +141,7 @@ def _validate_chain(lake: Lake, dt: date, sources) -> dict:
     return out
 
 
+@pytest.mark.slow
 def test_unchanged_rows_keep_their_verdict_and_the_outputs_equal_a_full_validation(tmp_path):
     """Day two validates only what changed; a row that failed on day one is
     checked again (and fails again), and every output equals validating
@@ -193,14 +194,14 @@ def test_unchanged_rows_keep_their_verdict_and_the_outputs_equal_a_full_validati
 def test_small_batches_give_the_same_rows(lakes, monkeypatch):
     """Rows are written and reused a batch (row group) at a time; batch
     boundaries must not change anything."""
-    import jobmarket.steps.parse as transform
+    import jobmarket.steps.parse as parse_step
 
     sources, inc, cold = lakes
-    monkeypatch.setattr(transform, "BATCH_ROWS", 7)
+    monkeypatch.setattr(parse_step, "BATCH_ROWS", 7)
     parse_date(D1, settings=Settings(lake=inc.root), sources=sources, run_id="r")
     assert pq.ParquetFile(inc.partition_dir(f"work/{NORMALIZED_STEP}", D1) / "part-0.parquet").num_row_groups > 3
     second = parse_date(D2, settings=Settings(lake=inc.root), sources=sources, run_id="r")
-    monkeypatch.setattr(transform, "BATCH_ROWS", 5_000)
+    monkeypatch.setattr(parse_step, "BATCH_ROWS", 5_000)
     parse_date(D2, settings=Settings(lake=cold.root), sources=sources, run_id="r")
     assert second["parsed"] == 3
     assert _table(inc, NORMALIZED_STEP, D2).equals(_table(cold, NORMALIZED_STEP, D2))

@@ -37,6 +37,7 @@ def _publish(lake, dt):
         lake.write_partition(path, dt, pq.read_table(lake.partition_dir(f"work/{step}", dt)))
 
 
+@pytest.mark.slow
 def test_tenth_of_usual_postings_holds_the_source_back_end_to_end(hist):
     import pandas as pd
     from jobmarket.steps.audit_curated import curated_audit_checkpoint, lake_gx_context

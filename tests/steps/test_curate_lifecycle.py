@@ -21,6 +21,8 @@ from jobmarket.sources.config import load_sources
 
 from tests.support import FIXTURES
 
+pytestmark = pytest.mark.slow
+
 K = 1  # close after one missed crawl: closings then mirror the snapshots exactly
 
 

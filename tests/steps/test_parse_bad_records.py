@@ -12,6 +12,8 @@ import pytest
 
 from tests.support import CRAWL_DATE, FIXTURES
 
+pytestmark = pytest.mark.slow  # whole replayed nights of the crawl
+
 DT = date.fromisoformat(CRAWL_DATE)
 CRAWL = FIXTURES / "greenhouse-crawl" / f"dt={CRAWL_DATE}"
 BROKEN, TRUNCATED = "abnormalsecurity", "acommerce"
