@@ -61,6 +61,7 @@ PRODUCTION_HOSTS = {
     "ashby": "api.ashbyhq.com",
     "smartrecruiters": "api.smartrecruiters.com",
     "workable": "apply.workable.com",
+    "recruitee": "{company}.recruitee.com",
     "remoteok": "remoteok.com",
     "remotive": "remotive.com",
     "arbeitnow": "www.arbeitnow.com",

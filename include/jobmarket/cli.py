@@ -191,9 +191,9 @@ def cmd_summary(args) -> int:
 
 
 def cmd_replay(args) -> int:
-    from jobmarket.replay import ReplayServer, default_bundle, fixture_bundle, sources_yaml
+    from jobmarket.replay import ReplayServer, all_families_bundle, default_bundle, sources_yaml
 
-    bundle = fixture_bundle(Path(args.fixtures), args.replay_date) if args.fixtures else default_bundle(args.replay_date)
+    bundle = all_families_bundle(Path(args.fixtures), args.replay_date) if args.fixtures else default_bundle(args.replay_date)
     server = ReplayServer(bundle, port=args.port, latency=args.latency_ms / 1000.0)
     if args.write_sources:
         Path(args.write_sources).write_text(sources_yaml(bundle, server.url))
@@ -315,8 +315,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Commands whose options belong to the tagger's own parser (``jobmarket evaluate --cv``).
+_FORWARDS = ("evaluate", "train")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        if getattr(args, "command", None) not in _FORWARDS:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.rest = [*unknown, *args.rest]
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

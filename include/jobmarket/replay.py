@@ -227,6 +227,9 @@ def all_families_bundle(fixtures: Path = SHARED_FIXTURES, dt: str = DEFAULT_REPL
                                                    at all: the family is left out. The shared detail is
                                                    served at its own URL too (never requested by a scrape).
     workable         sample                        the trimmed first page (no ``nextPage``: one request)
+    recruitee        channable                     ``recruitee/channable_offers_trimmed.json`` at
+                                                   ``/recruitee/<company>/api/offers/`` (the adapter's
+                                                   path-prefix form of ``base_url``)
     remoteok         all                           ``api_full_2026-05-16.json`` at ``/api``
     remotive         all                           the filtered 18-job response at ``/api/remote-jobs``
     arbeitnow        all                           the 3-job subset at ``?page=1`` (no ``links``: one page)
@@ -240,8 +243,11 @@ def all_families_bundle(fixtures: Path = SHARED_FIXTURES, dt: str = DEFAULT_REPL
     ===============  ============================  ======================================================
 
     Not served: the other Greenhouse single recordings (the crawl has those
-    boards), the trimmed RemoteOK/Remotive subsets, Jobicy (no adapter), the
-    HN HTML pages and robots.txt texts (the adapter reads Algolia only).
+    boards), the trimmed RemoteOK/Remotive subsets, the BoschGroup
+    SmartRecruiters detail (no list recording of that company), the HN HTML
+    pages and robots.txt texts (the adapter reads Algolia only), and every
+    family with recordings but no adapter yet (Jobicy, Workday, Teamtailor,
+    Personio, BambooHR, Pinpoint, Rippling, Eightfold).
     """
     b = fixture_bundle(fixtures, dt)
     b.origin = f"{fixtures} (dt={dt}; all families)"
@@ -279,6 +285,9 @@ def all_families_bundle(fixtures: Path = SHARED_FIXTURES, dt: str = DEFAULT_REPL
 
     if f := first("workable/apply_v3_jobs_*.json"):
         b.add("workable", "sample", "/workable/api/v3/accounts/sample/jobs", f)
+    for f in sorted(boards.glob("recruitee/*.json")):
+        company = f.stem.split("_")[0]
+        b.add("recruitee", company, f"/recruitee/{company}/api/offers/", f)
     if f := first("remoteok/api_full_*.json"):
         b.add("remoteok", "all", "/remoteok/api", f)
     if f := first("remotive/remote_jobs_filtered_*.json"):

@@ -5,6 +5,18 @@ The dates' raw was landed beforehand (the nights ran); the backfill runs
 long after, so every run is outside the freshness window: it must not
 scrape (the sources point at a dead port) and must rebuild exactly the
 tables that building the dates directly gives.
+
+The DAG is serialized, unpaused and the backfill created through the CLI
+*before* the Airflow services start. On SQLite every writer takes one
+database-wide lock: a `backfill create` racing the freshly started scheduler
+and DAG processor for it can fail with `database is locked` (exit 1; Airflow
+3.3 then removes the half-created backfill, apache/airflow#66726 and #68699),
+and no wait-until condition makes such a race go away. With the services
+down, nothing else writes while the CLI does, and every step is checked
+before the next: the DAG is in the DB (`dags reserialize`, synchronous),
+unpaused, and the backfill's three runs exist and are queued. Every CLI
+call's exit code, stdout and stderr are kept in `airflow-cli.log` and printed
+(pytest shows them when the test fails).
 """
 
 from __future__ import annotations
@@ -61,16 +73,62 @@ def _land_raw(lake: Path) -> Path:
     return offline
 
 
-def _airflow(env, *args, check=True, timeout=120):
-    return subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True, check=check, timeout=timeout)
+class AirflowCli:
+    """Runs `airflow ...` and keeps every call: exit code, time, stdout, stderr.
+
+    Each call is appended to ``transcript`` and printed (pytest shows a
+    failed test's output); a checked call that exits non-zero fails the test
+    with its own stdout and stderr.
+    """
+
+    def __init__(self, env: dict[str, str], transcript: Path):
+        self.env = env
+        self.transcript = transcript
+
+    def __call__(self, *args: str, check: bool = True, timeout: float = 180,
+                 quiet: bool = False) -> subprocess.CompletedProcess:
+        cmd = [AIRFLOW, *args]
+        started = time.monotonic()
+        try:
+            proc = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as exc:  # on POSIX its output is bytes, whatever `text` says
+            out, err = (v.decode(errors="replace") if isinstance(v, bytes) else v or ""
+                        for v in (exc.stdout, exc.stderr))
+            proc = subprocess.CompletedProcess(cmd, f"timeout after {timeout:.0f}s", out, err)
+        head = f"$ airflow {' '.join(args)}  -> exit {proc.returncode} in {time.monotonic() - started:.1f}s"
+        record = f"{head}\n--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}\n"
+        with self.transcript.open("a") as f:
+            f.write(record)
+        print(head if quiet and proc.returncode == 0 else record, flush=True)
+        if check and proc.returncode != 0:
+            pytest.fail(record, pytrace=False)
+        return proc
 
 
-def _runs(env) -> list[dict]:
-    out = _airflow(env, "dags", "list-runs", "job_market_nightly", "-o", "json", check=False).stdout
-    for line in out.splitlines():  # the CLI logs warnings on stdout before the JSON
+def _json_list(stdout: str) -> list[dict]:
+    for line in stdout.splitlines():  # the CLI logs warnings on stdout before the JSON
         if line.startswith("[{") or line.strip() == "[]":
             return json.loads(line)
     return []
+
+
+def _runs(cli: AirflowCli) -> list[dict]:
+    return _json_list(cli("dags", "list-runs", "job_market_nightly", "-o", "json", check=False, quiet=True).stdout)
+
+
+def _wait_until(what: str, condition, timeout: float, *, every: float = 5, alive=lambda: None,
+                status=lambda: ""):
+    """Poll ``condition`` until it returns something truthy (which is
+    returned); fail after ``timeout`` seconds (saying ``status()``), or as
+    soon as ``alive`` raises."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if result := condition():
+            return result
+        alive()
+        if time.monotonic() >= deadline:
+            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}: {status()}", pytrace=False)
+        time.sleep(every)
 
 
 def test_backfill_through_a_real_scheduler(tmp_path):
@@ -110,35 +168,44 @@ def test_backfill_through_a_real_scheduler(tmp_path):
         },
         home=home,
     )
-    _airflow(env, "db", "migrate", timeout=300)
-    _airflow(env, "pools", "import", str(REPO / "include" / "config" / "pools.json"))
-    log = open(tmp_path / "standalone.log", "w")
+    cli = AirflowCli(env, tmp_path / "airflow-cli.log")
+    cli("db", "migrate", timeout=300)
+    cli("pools", "import", str(REPO / "include" / "config" / "pools.json"))
+    cli("dags", "reserialize")  # the DAG files parsed into the DB now, not by a DAG processor later
+    cli("dags", "unpause", "job_market_nightly")  # a paused DAG's tasks are never scheduled
+    dags = {d["dag_id"]: d for d in _json_list(cli("dags", "list", "-o", "json").stdout)}
+    if str(dags.get("job_market_nightly", {}).get("is_paused")) != "False":  # the CLI prints it as text
+        pytest.fail(f"job_market_nightly not serialized and unpaused: {dags.get('job_market_nightly')}\n"
+                    + cli("dags", "list-import-errors", check=False).stdout, pytrace=False)
+    cli("backfill", "create", "--dag-id", "job_market_nightly",
+        "--from-date", min(DATES), "--to-date", max(DATES), "--max-active-runs", "1")
+    created = [r for r in _runs(cli) if r["run_id"].startswith("backfill__")]
+    assert sorted(r["logical_date"][:10] for r in created) == sorted(DATES), created
+    assert {r["state"] for r in created} == {"queued"}, created
+
+    log_path = tmp_path / "standalone.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen([AIRFLOW, "standalone"], env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     started = time.monotonic()
+
+    def alive() -> None:
+        if proc.poll() is not None:
+            pytest.fail(f"airflow standalone exited {proc.returncode}:\n{log_path.read_text()[-4000:]}",
+                        pytrace=False)
+
+    seen: list[dict] = []
+
+    def finished() -> list[dict]:
+        seen[:] = [r for r in _runs(cli) if r["run_id"].startswith("backfill__")]
+        done = len(seen) == 3 and all(r["state"] in ("success", "failed") for r in seen)
+        return list(seen) if done else []
+
     try:
-        deadline = time.monotonic() + 240
-        while True:  # the DAG processor must have serialized the DAG first
-            listed = _airflow(env, "dags", "list", "-o", "json", check=False).stdout
-            if "job_market_nightly" in listed:
-                break
-            assert time.monotonic() < deadline, (tmp_path / "standalone.log").read_text()[-4000:]
-            assert proc.poll() is None, (tmp_path / "standalone.log").read_text()[-4000:]
-            time.sleep(3)
-        _airflow(env, "dags", "unpause", "job_market_nightly")  # a paused DAG's tasks are never scheduled
-        _airflow(env, "backfill", "create", "--dag-id", "job_market_nightly",
-                 "--from-date", min(DATES), "--to-date", max(DATES), "--max-active-runs", "1")
-        deadline = time.monotonic() + 900
-        while True:
-            runs = [r for r in _runs(env) if r["run_id"].startswith("backfill__")]
-            states = sorted(r["state"] for r in runs)
-            if len(runs) == 3 and all(s in ("success", "failed") for s in states):
-                break
-            assert time.monotonic() < deadline, f"backfill did not finish: {runs}"
-            time.sleep(5)
-        elapsed = time.monotonic() - started
-        print(f"standalone start + 3-run backfill: {elapsed:.0f}s")
-        assert states == ["success"] * 3, runs
+        runs = _wait_until("the 3 backfill runs to finish", finished, 900, alive=alive,
+                           status=lambda: f"runs {seen}")
+        print(f"standalone start + 3-run backfill: {time.monotonic() - started:.0f}s")
+        assert sorted(r["state"] for r in runs) == ["success"] * 3, runs
         assert sorted(r["logical_date"][:10] for r in runs) == sorted(DATES)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -147,6 +214,7 @@ def test_backfill_through_a_real_scheduler(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+        print(f"--- {log_path} (tail) ---\n{log_path.read_text()[-4000:]}")
 
     for dt in DATES:
         health = pd.read_parquet(lake / "curated" / "source_health" / f"dt={dt}")

@@ -141,3 +141,41 @@ def test_renamed_field_strings_for_salaries_and_empty_descriptions(hist):
     assert nr["outcome"] == "pass" and nr["observed"] == pytest.approx(576 / parsed["per_source"]["greenhouse"], abs=1e-6)
     # warn gates hold nothing back
     assert quarantine == [] and summary["valid"] == parsed["postings"] and summary["held_back"] == {}
+
+
+def test_postings_rejected_at_parse_count_towards_the_quarantine_rate(hist):
+    """Lever sends 8 of Plaid's 20 postings in pieces the parser cannot make
+    into rows (rejected at parse) and 3 more with scheme-less URLs (failing an
+    expectation). Counting rows alone, 3 of 12 (25%) is within the 50%
+    allowed; counting every posting the board sent, 11 of 20 (55%) is not,
+    so the gate fails and Lever's rows are held back."""
+    plaid = _plaid()
+    for p in plaid[:4]:
+        del p["text"]  # title:missing
+    plaid[4:8] = ["not a posting"] * 4  # posting:not_an_object
+    for p in plaid[8:11]:
+        p["hostedUrl"] = "jobs.lever.co/plaid/" + p["id"]  # url:format
+    parsed, summary, quarantine, gates = _run(hist, lever=plaid)
+
+    assert summary["rejected_at_parse"] == 8 and parsed["per_source"]["lever"] == 12
+    q = next(g for g in gates if g["gate"] == "quarantine_rate" and g["source"] == "lever")
+    assert (q["outcome"], q["observed"]) == ("fail", 0.55)
+    assert q["message"] == ("lever: 3 of 12 rows failed row-level expectations and 8 posting(s) were rejected "
+                            "at parse: 11 of 20 postings (55.0%), above the allowed 50%")
+    # 12 parsed vs a median of 20 is a 40% drop: within volume_drop's 50%, so this gate alone caught it
+    assert ("lever", None, "volume_drop", "pass") in {(g["source"], g["board"], g["gate"], g["outcome"])
+                                                      for g in gates}
+    assert summary["held_back"] == {"lever": 12}
+    lever = [r for r in quarantine if r["source"] == "lever"]
+    assert len(lever) == 20 and summary["valid"] == parsed["postings"] - 12
+
+
+def test_quarantine_rate_of_a_source_whose_every_posting_was_rejected():
+    from jobmarket.quality.config import load_quality
+    from jobmarket.quality.gates import quarantine_rate_gate
+
+    cfg = load_quality().gate("quarantine_rate", "lever")
+    every = quarantine_rate_gate(cfg, "lever", bad=0, total=0, rejected=5)
+    assert (every.outcome, every.observed) == ("fail", 1.0)
+    assert quarantine_rate_gate(cfg, "lever", bad=0, total=0).outcome == "pass"  # nothing sent, nothing judged
+    assert quarantine_rate_gate(cfg, "lever", bad=2, total=10, rejected=3).observed == pytest.approx(5 / 13, abs=1e-6)

@@ -184,18 +184,25 @@ def schema_drift_gate(cfg, source: str, today: dict[str, list[str]], history: li
     return r
 
 
-def quarantine_rate_gate(cfg, source: str, bad: int, total: int) -> GateResult:
-    """The share of a source's rows failing row-level expectations."""
+def quarantine_rate_gate(cfg, source: str, bad: int, total: int, rejected: int = 0) -> GateResult:
+    """The share of a source's postings quarantined one by one: the ``bad`` of
+    its ``total`` parsed rows that failed row-level expectations, plus the
+    ``rejected`` posting objects the parse step could not make into rows
+    (counted in neither ``bad`` nor ``total``), so that a board sending mostly
+    broken postings trips the gate as one failing expectations does."""
     limit = cfg["max_fraction"]
-    rate = bad / total if total else 0.0
+    held, postings = bad + rejected, total + rejected
+    rate = held / postings if postings else 0.0
     tripped = rate > limit
+    verdict = f"{'above' if tripped else 'within'} the allowed {limit:.0%}"
+    if rejected:
+        message = (f"{source}: {bad} of {total} rows failed row-level expectations and {rejected} posting(s) "
+                   f"were rejected at parse: {held} of {postings} postings ({rate:.1%}), {verdict}")
+    else:
+        message = f"{source}: {bad} of {total} rows ({rate:.1%}) failed row-level expectations, {verdict}"
     return GateResult(
         source=source, gate="quarantine_rate", severity=cfg.severity, outcome=_outcome(tripped, cfg.severity),
-        observed=round(rate, 6), threshold=limit,
-        message=(
-            f"{source}: {bad} of {total} rows ({rate:.1%}) failed row-level expectations, "
-            f"{'above' if tripped else 'within'} the allowed {limit:.0%}"
-        ),
+        observed=round(rate, 6), threshold=limit, message=message,
     )
 
 
@@ -208,13 +215,16 @@ def evaluate(
     health: list[dict[str, Any]],
     bad_by_source: dict[str, int],
     raw_keys,
+    rejected_by_source: dict[str, int] | None = None,
 ) -> list[GateResult]:
     """Every gate for every source seen today.
 
     ``df`` is this date's parsed rows (pandas, normalized columns); ``health`` is this date's source_health
     rows; ``bad_by_source`` counts rows failing row-level expectations; ``raw_keys(family, date)`` gives
-    board -> JSON keys of that date's raw records (``jobmarket.incremental.raw_keys``), for schema drift.
+    board -> JSON keys of that date's raw records (``jobmarket.incremental.raw_keys``), for schema drift;
+    ``rejected_by_source`` the posting objects rejected at parse (work/rejected), which are not in ``df``.
     """
+    rejected_by_source = rejected_by_source or {}
     null_cfg = cfg.gates["null_rate_jump"]
     columns = tuple(null_cfg.columns)
     for o in cfg.overrides.values():
@@ -236,14 +246,15 @@ def evaluate(
         statuses.setdefault(h["family"], Counter())[h["status"]] += 1
         if h["status"] in PARSED_STATUSES:
             parsed.setdefault(h["family"], set()).add(h["board"])
-    sources = sorted(set(statuses) | set(df["source"].dropna()))
+    sources = sorted(set(statuses) | set(df["source"].dropna()) | {s for s in rejected_by_source if s})
 
     results: list[GateResult] = []
     for source in sources:
         boards = parsed.get(source, set())
         total = sum(n for (s, _), n in board_today.items() if s == source)
         results.append(quarantine_rate_gate(cfg.gate("quarantine_rate", source), source,
-                                            bad_by_source.get(source, 0), total))
+                                            bad_by_source.get(source, 0), total,
+                                            rejected_by_source.get(source, 0)))
         if not boards:
             for gate in ("volume_drop", "went_empty", "null_rate_jump", "schema_drift"):
                 g = cfg.gate(gate, source)

@@ -63,7 +63,7 @@ SUITE_NAME = NORMALIZED_SUITE
 
 def validate_frame(df, dt: date, lake: Lake, run_name: str, *, quality=None, health=None,
                    run_id: str = "cli", gate_df=None, records=None, carried_by_source=None,
-                   total_rows: int | None = None) -> dict[str, Any]:
+                   total_rows: int | None = None, rejected_by_source=None) -> dict[str, Any]:
     """Validate a normalized DataFrame (and this date's source_health rows).
 
     Returns a dict with ``good`` (DataFrame), ``quarantine`` (rows),
@@ -78,7 +78,8 @@ def validate_frame(df, dt: date, lake: Lake, run_name: str, *, quality=None, hea
     ``_row``), ``records(rows)`` returns whole records for quarantine,
     ``carried_by_source`` counts the rows whose verdict was carried over and
     ``total_rows`` is the batch size. ``good`` is then None: the caller keeps
-    every row not in ``bad``.
+    every row not in ``bad``. ``rejected_by_source`` counts the posting
+    objects rejected at parse (not in ``df``) for the quarantine_rate gate.
     """
     from jobmarket.quality import gates as gates_mod
     from jobmarket.quality import runner, suites
@@ -123,7 +124,8 @@ def validate_frame(df, dt: date, lake: Lake, run_name: str, *, quality=None, hea
     if not systemic:
         bad_by_source = Counter(gdf.loc[list(reasons), "source"]) if reasons else Counter()
         results = gates_mod.evaluate(lake, dt, cfg, df=gdf, health=health_rows, bad_by_source=bad_by_source,
-                                     raw_keys=lambda family, d: raw_keys(lake, family, d))
+                                     raw_keys=lambda family, d: raw_keys(lake, family, d),
+                                     rejected_by_source=rejected_by_source)
         for g in results:
             if g.outcome != "fail":
                 continue
@@ -197,8 +199,12 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     def records(idx: list[int]) -> list[dict[str, Any]]:
         return Lake.take_rows(path, idx).to_pylist()
 
+    # The posting objects the parse step could not make into records: counted
+    # by the quarantine_rate gate, and added to the quarantine below.
+    rejected = read_rejected(lake, dt)
     out = validate_frame(df, dt, lake, run_name=f"{dt}__{run_id}", quality=cfg, health=health, run_id=run_id,
-                         gate_df=gate_df, records=records, carried_by_source=carried_by_source, total_rows=n)
+                         gate_df=gate_df, records=records, carried_by_source=carried_by_source, total_rows=n,
+                         rejected_by_source=Counter(rejected.column("source").to_pylist()))
     del df, gate_df
 
     lake.write_partition(f"work/{VALIDATION_RUNS_STEP}", dt,
@@ -213,9 +219,8 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     schema = schema.with_metadata({**(schema.metadata or {}), carry.FINGERPRINT_KEY: fp.encode()})
     n_good = lake.write_without(path, f"work/{VALIDATED_STEP}", dt, schema, bad, len(out["quarantine"]),
                                 batch_size=BATCH_ROWS)
-    # The posting objects the parse step could not make into records join the
-    # quarantine here, beside the rows that failed expectations.
-    rejected = read_rejected(lake, dt)
+    # The rejected posting objects join the quarantine here, beside the rows
+    # that failed expectations.
     lake.write_partition(f"work/{QUARANTINE_STEP}", dt, pa.concat_tables([
         pa.Table.from_pylist(out["quarantine"], schema=QUARANTINE.arrow_schema()), rejected]))
     failed = sorted({r["expectation"] for r in out["runs"] if r["source"] is None and not r["success"]})

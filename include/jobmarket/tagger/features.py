@@ -145,6 +145,20 @@ class Encoder:
             else:
                 self.other[name] = j
         self.lex = [(self.other.get("lex:" + x), self.other.get("lp:" + x), x) for x in ARCHETYPES]
+        self._hit_columns: dict[tuple[str, int], tuple] = {}
+
+    def _columns(self, g: str, payloads) -> list[tuple[int, float]]:
+        """(column, weight) pairs one hit adds in group ``g``: its phrases and the
+        per-archetype sums, in the order ``features`` adds them."""
+        out = []
+        for (arch, name), w in payloads:
+            j = self.phrases.get((g, arch, name))
+            if j is not None:
+                out.append((j, w))
+            j = self.sums.get((arch, g))
+            if j is not None:
+                out.append((j, w))
+        return out
 
     def encode(self, a) -> tuple[list[int], list[float]]:
         cols: list[int] = []
@@ -155,27 +169,26 @@ class Encoder:
             if g not in _WORD_GROUPS:
                 continue
             known = self.words[g]
-            counts = Counter(filter(None, map(known.get, _WORD_RE.findall(txt))))
-            cols.extend(map((-1).__add__, counts))
-            vals.extend(map(log1p, counts.values()))
+            counts = Counter(_WORD_RE.findall(txt))
+            hit = counts.keys() & known.keys()  # (set algebra in C: most words are unknown)
+            cols.extend([known[w] - 1 for w in hit])
+            vals.extend([log1p(counts[w]) for w in hit])
         starts, sections = doc.starts, doc.sections
-        phrases: dict[int, float] = {}
-        sums: dict[int, float] = {}
-        pget, sget = self.phrases.get, self.sums.get
+        acc: dict[int, float] = {}
+        cache, group_of = self._hit_columns, _GROUP.get
         for start, payloads, _cred in a.hits:
-            g = _GROUP.get(sections[bisect_right(starts, start) - 1])
+            g = group_of(sections[bisect_right(starts, start) - 1])
             if g is None:
                 continue
-            for (arch, name), w in payloads:
-                j = pget((g, arch, name))
-                if j is not None:
-                    phrases[j] = phrases.get(j, 0.0) + w
-                j = sget((arch, g))
-                if j is not None:
-                    sums[j] = sums.get(j, 0.0) + w
-        for d in (phrases, sums):
-            cols.extend(d)
-            vals.extend(map(log1p, d.values()))
+            # A hit's payloads are one tuple per automaton key, alive as long as the
+            # automaton: its columns are worked out once per group, not once per hit.
+            entry = cache.get((g, id(payloads)))
+            if entry is None or entry[0] is not payloads:
+                entry = cache[(g, id(payloads))] = (payloads, self._columns(g, payloads))
+            for j, w in entry[1]:
+                acc[j] = acc.get(j, 0.0) + w
+        cols.extend(acc)
+        vals.extend(map(log1p, acc.values()))
         raw, lp = a.raw, a.lex_probs
         for jl, jp, arch in self.lex:
             if jl is not None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import time
 
 import numpy as np
@@ -80,11 +79,14 @@ def right_sets(rows: list[dict]) -> list[set[int]]:
     return [{learn.INDEX[a] for a in acceptable(r) if a in learn.INDEX} for r in rows]
 
 
-def version_of(rows: list[dict], settings: dict) -> str:
-    ident = json.dumps(
-        [settings, sorted((str(r["id"]), tuple(acceptable(r))) for r in rows)], sort_keys=True
-    )
-    return hashlib.sha1(ident.encode()).hexdigest()[:10]
+def version_of(vocab: list[str], w: np.ndarray, b: np.ndarray, temperature: float) -> str:
+    """A digest of what the model computes (vocabulary, weights as stored, temperature):
+    any change of labels, settings or feature code that changes an output changes it."""
+    h = hashlib.sha1("\n".join(vocab).encode())
+    h.update(w.astype(np.float32).tobytes())
+    h.update(b.astype(np.float32).tobytes())
+    h.update(f"{temperature:.6f}".encode())
+    return h.hexdigest()[:10]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     z = out_of_fold(rows, feats, log=print)
     temperature = learn.fit_temperature(z, right_sets(rows))
     vocab, _index, w, b = fit(rows, feats)
-    version = version_of(rows, SETTINGS)
+    version = version_of(vocab, w, b, temperature)
     save(args.out, vocab, w, b, temperature, version)
     print(f"features {len(vocab)}, temperature {temperature:.3f}, version {version}")
     print(f"wrote {args.out} ({time.process_time() - t0:.0f} CPU s)")
