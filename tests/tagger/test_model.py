@@ -139,3 +139,28 @@ def test_lexicon_engine_is_still_available_as_the_baseline():
     t, _ = _tag("Data Engineer", "Build ETL pipelines with Spark and Airflow.", engine="lexicon")
     assert t["archetype"] == "data_engineer"
     assert json.dumps(t)  # serialisable as before
+
+
+def test_a_retrained_model_is_a_new_tagger_version_so_the_tag_cache_retags(monkeypatch, tmp_path):
+    """The nightly tag cache lives under cache/tags/tagger=<tagger_version>: a model with
+    other weights must give another version, or old tags would be served for it."""
+    from jobmarket.tagger import core, model
+    from jobmarket.tagger.train import version_of
+
+    m = load()
+    before = core.tagger_version()
+    w2 = m.w.copy()
+    w2[0, 0] += 0.5
+    v2 = version_of(m.names, w2, m.b, m.temperature)
+    assert v2 != m.version
+    path = tmp_path / "archetype_model.npz"
+    model.save(path, m.names, w2, m.b, m.temperature, v2)
+    monkeypatch.setattr(model, "MODEL_PATH", path)
+    model.load.cache_clear()
+    try:
+        after = core.tagger_version()
+        assert after != before and f"model-{v2}" in after
+    finally:
+        monkeypatch.undo()
+        model.load.cache_clear()
+    assert core.tagger_version() == before

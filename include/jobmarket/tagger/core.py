@@ -68,8 +68,13 @@ def _is_credential_line(doc: Doc, line: int) -> bool:
     return _REQUIREMENT_LINE_RE.search(doc.text, doc.starts[line], end) is not None
 
 
-def _evidence(doc: Doc, hits=None) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+def _evidence(
+    doc: Doc, hits=None, kept: list | None = None
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     """Weighted evidence per archetype (and pseudo-archetype) and each phrase's contribution.
+
+    ``kept``, if given, receives ``(line, payloads)`` of every hit on a line that weighs
+    something (the trained model's phrase features read them without a second search).
 
     ``hits`` are the phrase hits of ``doc.text`` found by ``CombinedMatcher.scan``:
     ``(start, ((archetype, name), weight) pairs, has a research credential)``; without
@@ -88,6 +93,8 @@ def _evidence(doc: Doc, hits=None) -> tuple[dict[str, float], dict[str, dict[str
         sw = weights[line]
         if sw <= 0:
             continue
+        if kept is not None:
+            kept.append((line, payloads))
         factor = sw * (1.15 - 0.3 * start * inv_n)  # responsibilities listed first weigh more
         if cred and _is_credential_line(doc, line):
             # credentials a candidate must have count apart (see _resolve)
@@ -200,7 +207,7 @@ class Analysis:
 
     __slots__ = (
         "title", "flags", "t_arch", "seniority", "cleaned", "doc", "hits", "skills",
-        "language", "contrib", "raw", "share_m", "kind", "lex_probs",
+        "language", "contrib", "raw", "share_m", "kind", "lex_probs", "kept_hits",
     )
 
 
@@ -231,7 +238,8 @@ def analyse(title: str | None, description: str | None) -> Analysis:
     if language == "non_en":
         flags.append("non_english")
 
-    raw_all, a.contrib = _evidence(doc, hits)
+    a.kept_hits = []
+    raw_all, a.contrib = _evidence(doc, hits, a.kept_hits)
     raw, share_m = _resolve(raw_all)
     a.raw, a.share_m = raw, share_m
     content = sum(map(raw.__getitem__, ARCHETYPES))

@@ -106,6 +106,13 @@ def metrics(rows: list[dict], preds: list[str], confs: list[float]) -> dict:
                 }
             )
     ece = sum(b["n"] * abs(b["mean_confidence"] - b["accuracy"]) for b in cal) / n if n else 0.0
+    # the usual definition too: ten equal-width bins
+    ece10 = 0.0
+    for k in range(10):
+        idx = [i for i, c in enumerate(confs) if k / 10 <= c < (k + 1) / 10 or (k == 9 and c >= 1.0)]
+        if idx:
+            gap = sum(confs[i] for i in idx) / len(idx) - sum(right[i] for i in idx) / len(idx)
+            ece10 += len(idx) * abs(gap) / n
     return {
         "n": n,
         "accuracy": sum(right) / n if n else 0.0,
@@ -114,6 +121,7 @@ def metrics(rows: list[dict], preds: list[str], confs: list[float]) -> dict:
         "confusion": confusion,
         "calibration": cal,
         "ece": ece,
+        "ece10": ece10,
         "right": right,
     }
 
@@ -134,7 +142,8 @@ def evaluate(rows: list[dict]) -> dict:
 
 def format_report(name: str, m: dict) -> str:
     out = [
-        f"== {name}: n={m['n']}  accuracy={m['accuracy']:.3f}  macro-F1={m['macro_f1']:.3f}  ECE={m['ece']:.3f}",
+        f"== {name}: n={m['n']}  accuracy={m['accuracy']:.3f}  macro-F1={m['macro_f1']:.3f}  "
+        f"ECE={m['ece']:.3f} (10 equal bins: {m['ece10']:.3f})",
         f"{'archetype':<14}{'prec':>6}{'rec':>6}{'f1':>6}{'gold':>6}{'pred':>6}",
     ]
     for a in ARCHETYPES:

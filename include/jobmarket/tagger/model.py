@@ -1,7 +1,7 @@
 """The trained archetype model: load it and score one analysed posting.
 
-A multinomial logistic regression over ``features.features`` (section-aware words and
-lexicon phrases, the lexicon's own scores, title words), fitted by ``jobmarket train``
+A multinomial logistic regression over ``features.features`` (lexicon phrases per section,
+the lexicon's own scores, title words), fitted by ``jobmarket train``
 (``train.py``) on every labelled posting, with a temperature fitted on out-of-fold
 predictions so that ``confidence`` is the chance the archetype shown is right.
 
@@ -82,14 +82,11 @@ def load() -> Model | None:
 
 
 # Feature names as an analyst reads them in ``evidence``.
-_GROUP_NAME = {"r": "duties", "q": "requirements", "n": "nice-to-have", "f": "first duties"}
+_GROUP_NAME = {"r": "duties", "q": "requirements", "n": "nice-to-have"}
 
 
 def readable(name: str) -> str:
     kind, _, rest = name.partition(":")
-    if kind == "w":
-        g, _, word = rest.partition(":")
-        return f"{word} ({_GROUP_NAME.get(g, g)})"
     if kind == "p":
         g, _, rest2 = rest.partition(":")
         return f"{rest2.partition(':')[2]} ({_GROUP_NAME.get(g, g)})"
@@ -102,6 +99,4 @@ def readable(name: str) -> str:
         return f"title reads as {rest}"
     if kind in ("lex", "lp"):
         return f"lexicon score: {rest}"
-    if kind == "sh":
-        return f"share of duties: {rest}"
     return name
