@@ -32,6 +32,7 @@ def rows():
 def test_the_model_ships_and_names_the_tagger_version():
     m = load()
     assert MODEL_PATH.exists() and m is not None
+    assert len(m.w) == len(m.names) and all(len(r) == len(ARCHETYPES) for r in m.w)
     assert f"model-{m.version}" in TAGGER_VERSION
     assert 0.3 < m.temperature < 3.0
 
@@ -149,8 +150,8 @@ def test_a_retrained_model_is_a_new_tagger_version_so_the_tag_cache_retags(monke
 
     m = load()
     before = core.tagger_version()
-    w2 = m.w.copy()
-    w2[0, 0] += 0.5
+    w2 = [list(r) for r in m.w]
+    w2[0][0] += 0.5
     v2 = version_of(m.names, w2, m.b, m.temperature)
     assert v2 != m.version
     path = tmp_path / "archetype_model.npz"

@@ -36,8 +36,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT.parent / "shared" / "fixtures" / "postings" / "labelled_dev.jsonl"
 
-DEV_DIGEST = "3255a4a2222696538cd7832d0d7d57cee08c7abf0756dd0473085ee1b934d3cb"
-EDGE_DIGEST = "f21d588b7ee00f060340f1415b3eef7381309546fb5e05fe7b1787aefcbc5cbf"
+DEV_DIGEST = "79d008be22b2561045ea30fe1af15c076e18d1465f3595b4105bbf40f2fc4dc9"
+EDGE_DIGEST = "1b7314af873ebf1f26ff60cd1e08571e90a8f25254a14f96b300decd2927baa0"
 
 _TAG = re.compile(r"<[^>]*>")
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import time
 
 import numpy as np
@@ -26,7 +27,7 @@ from .core import analyse
 from .dataset import labelled_rows
 from .evaluation import acceptable
 from .features import features
-from .model import MODEL_PATH, save
+from .model import MODEL_PATH, rounded, save
 
 SETTINGS = {
     "min_df": 3,  # a feature must occur in 3 labelled postings (rarer ones only memorise)
@@ -79,14 +80,13 @@ def right_sets(rows: list[dict]) -> list[set[int]]:
     return [{learn.INDEX[a] for a in acceptable(r) if a in learn.INDEX} for r in rows]
 
 
-def version_of(vocab: list[str], w: np.ndarray, b: np.ndarray, temperature: float) -> str:
-    """A digest of what the model computes (vocabulary, weights as stored, temperature):
-    any change of labels, settings or feature code that changes an output changes it."""
-    h = hashlib.sha1("\n".join(vocab).encode())
-    h.update(w.astype(np.float32).tobytes())
-    h.update(b.astype(np.float32).tobytes())
-    h.update(f"{temperature:.6f}".encode())
-    return h.hexdigest()[:10]
+def version_of(vocab: list[str], w, b, temperature: float) -> str:
+    """A digest of what the model computes, as stored (vocabulary, rounded weights,
+    temperature): a change of labels, settings or feature code that changes an output
+    changes it."""
+    w, b, temperature = rounded(w, b, temperature)
+    ident = json.dumps([vocab, w, b, temperature], separators=(",", ":"))
+    return hashlib.sha1(ident.encode()).hexdigest()[:10]
 
 
 def main(argv: list[str] | None = None) -> int:
