@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 from .evaluation import load_rows
@@ -83,6 +82,3 @@ def labelled_rows(fixtures: Path | None = None) -> list[dict]:
         out.append(r)
     return out
 
-
-def iter_split(rows: list[dict], split: str) -> Iterator[dict]:
-    return (r for r in rows if split == "all" or r["split"] == split)

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from .core import tag
+from .core import _tag, tag
 from .lexicon import ARCHETYPES
 
 CAL_BINS = [(0.0, 0.3), (0.3, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.0001)]
@@ -133,8 +133,6 @@ def evaluate(rows: list[dict]) -> dict:
     base = metrics(
         rows, [t["archetype"] for t in title_only], [t["confidence"] for t in title_only]
     )
-    from .core import _tag
-
     lex = [_tag(r.get("title"), r.get("description"), engine="lexicon")[0] for r in rows]
     lexm = metrics(rows, [t["archetype"] for t in lex], [t["confidence"] for t in lex])
     return {"tagger": body, "lexicon": lexm, "title_baseline": base, "tagged": tagged}
