@@ -30,9 +30,11 @@ from jobmarket.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-REPORT_VERSION = "1"  # bump when the report's content changes: every date is rebuilt
+REPORT_VERSION = "2"  # bump when the report's content changes: every date is rebuilt
 REPORTS_DIR = "reports"
 MANIFEST = "_build.json"
+FIGURES_JSON = "figures.json"
+FIGURES_DIR = "figures"
 QUERIES_SQL = Path(__file__).with_name("queries.sql")
 TEMPLATES = Path(__file__).with_name("templates")
 _DT = re.compile(r"^dt=(\d{4}-\d{2}-\d{2})$")
@@ -146,7 +148,8 @@ def collect(lake: Path, dt: date) -> dict[str, Any]:
     return frames
 
 
-def render_html(dt: date, frames: dict[str, Any], *, lake: Path) -> str:
+def render_html(dt: date, frames: dict[str, Any], *, lake: Path) -> tuple[str, dict[str, Any]]:
+    """The HTML and the sections it was rendered from (for figures.json)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     from jobmarket.report.sections import build_sections
@@ -158,7 +161,7 @@ def render_html(dt: date, frames: dict[str, Any], *, lake: Path) -> str:
         lstrip_blocks=True,
     )
     ctx = build_sections(dt, frames)
-    return env.get_template("report.html.j2").render(**ctx)
+    return env.get_template("report.html.j2").render(**ctx), ctx
 
 
 def build_report(dt: date, settings: Settings | None = None, *, update_latest_copy: bool = True) -> Path:
@@ -172,10 +175,11 @@ def build_report(dt: date, settings: Settings | None = None, *, update_latest_co
     # read makes this report stale, and the next run rebuilds it.
     digest = input_digests(lake)[dt]
     frames = collect(lake, dt)
-    html = render_html(dt, frames, lake=lake)
+    html, ctx = render_html(dt, frames, lake=lake)
     seconds = round(time.perf_counter() - started, 2)
     stage = Lake(lake).new_staging_dir(f"reports.dt={dt}")
     (stage / "index.html").write_text(html, encoding="utf-8")
+    write_figures(stage, ctx)
     manifest = {
         "dt": str(dt), "inputs_digest": digest, "report_version": REPORT_VERSION,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"), "seconds": seconds,
@@ -190,6 +194,29 @@ def build_report(dt: date, settings: Settings | None = None, *, update_latest_co
     return target / "index.html"
 
 
+def write_figures(folder: Path, ctx: dict[str, Any]) -> Path:
+    """``figures.json`` (every chart's numbers, n and definition) and ``figures/<name>.csv``."""
+    import csv
+
+    out = {"dt": ctx["dt"], "span": ctx["span"], "min_n": ctx["min_n"],
+           "intervals": "90% Wilson score intervals for shares", "figures": []}
+    (folder / FIGURES_DIR).mkdir(exist_ok=True)
+    for sec in ctx["sections"]:
+        for b in sec["blocks"]:
+            figure = b.get("figure")
+            if b.get("kind") != "chart" or not figure:
+                continue
+            out["figures"].append({"section": sec["id"], "caption": b["caption"], **figure,
+                                   "csv": f"{FIGURES_DIR}/{figure['name']}.csv"})
+            cols = list(dict.fromkeys(k for r in figure["records"] for k in r))
+            with open(folder / FIGURES_DIR / f"{figure['name']}.csv", "w", newline="", encoding="utf-8") as fh:
+                w = csv.DictWriter(fh, fieldnames=cols)
+                w.writeheader()
+                w.writerows(figure["records"])
+    (folder / FIGURES_JSON).write_text(json.dumps(out, indent=1, default=str), encoding="utf-8")
+    return folder / FIGURES_JSON
+
+
 def update_latest(settings: Settings | None = None) -> Path | None:
     """Make ``reports/latest/`` a copy of the newest built report."""
     settings = settings or Settings.from_env()
@@ -202,8 +229,11 @@ def update_latest(settings: Settings | None = None) -> Path | None:
     if (read_manifest(latest) or {}) == (read_manifest(newest) or {}) and (latest / "index.html").is_file():
         return latest / "index.html"
     stage = Lake(lake).new_staging_dir("reports.latest")
-    for name in ("index.html", MANIFEST):
-        shutil.copy2(newest / name, stage / name)
+    for name in ("index.html", MANIFEST, FIGURES_JSON):
+        if (newest / name).is_file():
+            shutil.copy2(newest / name, stage / name)
+    if (newest / FIGURES_DIR).is_dir():
+        shutil.copytree(newest / FIGURES_DIR, stage / FIGURES_DIR)
     _swap_into_place(stage, latest)
     return latest / "index.html"
 

@@ -51,16 +51,25 @@ def _style(ax) -> None:
     ax.set_axisbelow(True)
 
 
-def hbar(labels: Sequence[str], values: Sequence[float], xlabel: str, colors=None, fmt: str = "{:,.0f}") -> str:
+def hbar(labels: Sequence[str], values: Sequence[float], xlabel: str, colors=None, fmt: str = "{:,.0f}",
+         notes: Sequence[str] | None = None, suppressed: Sequence[bool] | None = None) -> str:
+    """Horizontal bars; ``notes`` (e.g. "n=12") follow each value, and a ``suppressed``
+    bar (too few postings) is drawn as an empty grey outline saying so instead of a value."""
     fig = _figure(8, 0.35 * len(labels) + 0.8)
     ax = fig.add_subplot()
-    y = range(len(labels))
-    ax.barh(list(y), list(values), color=colors or [color(str(k), i) for i, k in enumerate(labels)])
-    ax.set_yticks(list(y), labels)
+    y = list(range(len(labels)))
+    sup = list(suppressed) if suppressed is not None else [False] * len(labels)
+    vals = [0.0 if s or v != v else v for v, s in zip(values, sup, strict=True)]
+    cols = list(colors or [color(str(k), i) for i, k in enumerate(labels)])
+    ax.barh(y, vals, color=["#dddddd" if s else c for c, s in zip(cols, sup, strict=True)])
+    ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlabel(xlabel, fontsize=8)
-    for yi, v in zip(y, values, strict=True):
-        ax.annotate(fmt.format(v), (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
+    for yi, v, s in zip(y, vals, sup, strict=True):
+        note = f" ({notes[yi]})" if notes else ""
+        text = f"too few{note}" if s else fmt.format(v) + note
+        ax.annotate(text, (v, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=7,
+                    color="#888888" if s else "black")
     _style(ax)
     return to_svg(fig)
 
@@ -71,6 +80,9 @@ def lines(x: Sequence, series: dict[str, Sequence[float]], ylabel: str) -> str:
     for i, (name, ys) in enumerate(series.items()):
         ax.plot(list(x), list(ys), marker="o", markersize=3, linewidth=1.5, label=name, color=color(name, i))
     ax.set_ylabel(ylabel, fontsize=8)
+    # Counts and shares are never negative: an all-zero series sits on the axis, not mid-chart.
+    top = max((v for ys in series.values() for v in ys if v == v), default=0)
+    ax.set_ylim(0, max(1.0, 1.1 * top))
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     _style(ax)
     ax.grid(axis="y", color="#eeeeee", linewidth=0.8)
@@ -78,16 +90,23 @@ def lines(x: Sequence, series: dict[str, Sequence[float]], ylabel: str) -> str:
     return to_svg(fig)
 
 
-def heatmap(rows: Sequence[str], cols: Sequence[str], values, xlabel: str, ylabel: str, fmt: str = "{:,.0f}") -> str:
+def heatmap(rows: Sequence[str], cols: Sequence[str], values, xlabel: str, ylabel: str, fmt: str = "{:,.0f}",
+            suppressed_rows: Sequence[bool] | None = None) -> str:
+    """A matrix of numbers; ``suppressed_rows`` (too few postings) are greyed and left blank."""
     import numpy as np
 
-    data = np.asarray(values, dtype=float)
+    data = np.asarray(values, dtype=float).copy()
+    if suppressed_rows is not None:
+        for i, s in enumerate(suppressed_rows):
+            if s:
+                data[i, :] = np.nan
     fig = _figure(8, 0.42 * len(rows) + 1.3)
     ax = fig.add_subplot()
-    ax.imshow(data, cmap="Blues", aspect="auto")
+    cmap = matplotlib_cmap("Blues")
+    ax.imshow(np.ma.masked_invalid(data), cmap=cmap, aspect="auto")
     ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(len(rows)), rows, fontsize=8)
-    top = np.nanmax(data) if data.size else 0
+    top = np.nanmax(data) if data.size and not np.isnan(data).all() else 0
     for i in range(data.shape[0]):
         for j in range(data.shape[1]):
             v = data[i, j]
@@ -96,6 +115,29 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values, xlabel: str, ylabe
                         color="white" if v > 0.6 * top else "black")
     ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
+    return to_svg(fig)
+
+
+def matplotlib_cmap(name: str):
+    import matplotlib
+
+    cmap = matplotlib.colormaps[name].copy()
+    cmap.set_bad("#eeeeee")  # suppressed cells
+    return cmap
+
+
+def km_curves(curves: dict[str, tuple[Sequence[float], Sequence[float]]], xlabel: str) -> str:
+    """Step curves of the share of postings still open (Kaplan-Meier), one per group."""
+    fig = _figure(8, 3.0)
+    ax = fig.add_subplot()
+    for i, (name, (t, s)) in enumerate(curves.items()):
+        ax.step([0, *t], [1.0, *s], where="post", label=name, color=color(name, i), linewidth=1.5)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_ylabel("share still open", fontsize=8)
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _style(ax)
+    ax.grid(axis="y", color="#eeeeee", linewidth=0.8)
     return to_svg(fig)
 
 

@@ -7,38 +7,92 @@ SELECT dt AS as_of, open, new, closed, open_unique
 FROM market_daily
 WHERE dimension = 'all' AND dt = as_of();
 
+-- name: reading
+SELECT source, count(DISTINCT board) AS boards, count(*) AS open,
+       count(*) FILTER (WHERE tag_basis = 'body') AS body_read,
+       count(*) FILTER (WHERE tag_basis = 'title_only') AS title_only,
+       count(*) FILTER (WHERE tag_basis = 'title_fallback') AS title_fallback
+FROM postings_current
+GROUP BY source
+ORDER BY open DESC, source;
+
+-- name: reading_trend
+SELECT dt, count(*) AS open,
+       count(*) FILTER (WHERE tag_basis(tag_flags) = 'body') AS body_read,
+       count(*) FILTER (WHERE tag_basis(tag_flags) <> 'body') AS from_title
+FROM observations
+WHERE dt <= as_of()
+GROUP BY dt
+ORDER BY dt;
+
+-- name: changes
+WITH prev AS (SELECT max(dt) AS d FROM observations WHERE dt < as_of())
+SELECT c.posting_id, c.company, c.source, p.title AS title_before, c.title AS title_now,
+       tag_basis(p.tag_flags) AS basis_before, p.archetype AS archetype_before,
+       c.tag_basis AS basis_now, c.archetype AS archetype_now, c.url, prev.d AS previous_dt
+FROM postings_current AS c
+JOIN observations AS p ON p.posting_id = c.posting_id
+JOIN prev ON p.dt = prev.d
+WHERE p.title <> c.title OR p.archetype <> c.archetype
+ORDER BY c.company, c.title, c.posting_id;
+
 -- name: archetype_trend
-SELECT dt, value AS archetype, open, new, closed
-FROM market_daily
-WHERE dimension = 'archetype' AND dt <= as_of()
-ORDER BY dt, archetype;
+SELECT dt, archetype, count(*) AS open
+FROM observations
+WHERE dt <= as_of() AND tag_basis(tag_flags) = 'body'
+GROUP BY ALL
+ORDER BY ALL;
+
+-- name: archetype_mix
+SELECT c.archetype,
+       count(*) FILTER (WHERE c.body_read) AS open,
+       count(*) FILTER (WHERE c.body_read AND l.first_seen = as_of()) AS new,
+       count(*) FILTER (WHERE NOT c.body_read) AS from_title
+FROM postings_current AS c
+LEFT JOIN posting_lifecycle_latest AS l USING (posting_id)
+GROUP BY c.archetype
+ORDER BY c.archetype;
+
+-- name: title_families
+SELECT title_family, count(*) AS open, count(*) FILTER (WHERE body_read) AS body_read
+FROM postings_current
+GROUP BY title_family
+ORDER BY open DESC, title_family;
 
 -- name: title_matrix
-SELECT title_bucket, archetype, count(*) AS postings
+SELECT title_family, archetype, count(*) AS postings
 FROM postings_current
-WHERE title_bucket <> 'Other'
+WHERE body_read AND title_family <> 'Other'
+GROUP BY ALL
+ORDER BY ALL;
+
+-- name: title_by_company
+SELECT title_family, company, archetype, count(*) AS postings
+FROM postings_current
+WHERE body_read AND title_family <> 'Other'
 GROUP BY ALL
 ORDER BY ALL;
 
 -- name: title_examples
-SELECT title_bucket, archetype, company, title, url
+SELECT title_family, archetype, company, title, url, evidence_json
 FROM postings_current
-WHERE title_bucket <> 'Other'
+WHERE body_read AND title_family <> 'Other'
 QUALIFY row_number() OVER (
-    PARTITION BY title_bucket, archetype ORDER BY confidence DESC, posting_id) <= 2
-ORDER BY title_bucket, archetype, company, title;
+    PARTITION BY title_family, archetype ORDER BY confidence DESC, posting_id) <= 2
+ORDER BY title_family, archetype, company, title;
 
 -- name: top_skills
 WITH described AS (
     SELECT archetype, count(*) AS described
     FROM postings_current
-    WHERE NOT list_contains(coalesce(tag_flags, []), 'title_only')
+    WHERE body_read
     GROUP BY archetype
 )
 SELECT s.archetype, s.skill, count(DISTINCT s.posting_id) AS postings, d.described,
        round(100.0 * count(DISTINCT s.posting_id) / d.described, 1) AS pct_of_described
 FROM skills_current AS s
-JOIN described AS d USING (archetype)
+JOIN postings_current AS c ON c.version_id = s.version_id AND c.posting_id = s.posting_id AND c.body_read
+JOIN described AS d ON d.archetype = s.archetype
 GROUP BY s.archetype, s.skill, d.described
 QUALIFY row_number() OVER (PARTITION BY s.archetype ORDER BY postings DESC, s.skill) <= 8
 ORDER BY s.archetype, postings DESC, s.skill;
@@ -85,6 +139,7 @@ SELECT archetype, count(*) AS open,
        count(*) FILTER (WHERE salary_source IS NOT NULL) AS with_salary,
        round(100.0 * with_salary / open, 1) AS pct_with_salary
 FROM postings_current
+WHERE body_read
 GROUP BY ALL
 ORDER BY open DESC, archetype;
 
@@ -92,12 +147,14 @@ ORDER BY open DESC, archetype;
 SELECT archetype, work_arrangement, count(*) AS postings,
        round(100.0 * count(*) / sum(count(*)) OVER (PARTITION BY archetype), 1) AS pct
 FROM postings_current
+WHERE body_read
 GROUP BY archetype, work_arrangement
 ORDER BY archetype, work_arrangement;
 
 -- name: top_companies
 SELECT archetype, company, count(*) AS postings
 FROM postings_current
+WHERE body_read
 GROUP BY archetype, company
 QUALIFY row_number() OVER (PARTITION BY archetype ORDER BY count(*) DESC, company) <= 5
 ORDER BY archetype, postings DESC, company;
@@ -108,16 +165,12 @@ FROM market_daily
 WHERE dimension = 'all' AND dt <= as_of()
 ORDER BY dt;
 
--- name: days_open
-SELECT archetype,
-       count(*) FILTER (WHERE NOT is_open) AS closed,
-       median(days_open) FILTER (WHERE NOT is_open) AS median_days_open_closed,
-       count(*) FILTER (WHERE is_open) AS still_open,
-       median(days_open) FILTER (WHERE is_open) AS median_days_open_so_far,
-       round(100.0 * avg(left_censored::INTEGER), 1) AS pct_left_censored
+-- name: lifecycle
+SELECT posting_id, source, company, title, archetype, title_family(title) AS title_family,
+       first_seen, last_seen, is_open, closed_on, left_censored,
+       source_posted_at::DATE AS posted_on, last_seen = as_of() AS seen_on_as_of
 FROM posting_lifecycle_latest
-GROUP BY archetype
-ORDER BY archetype;
+ORDER BY posting_id;
 
 -- name: coverage
 SELECT dt, count(DISTINCT family) AS sources, count(DISTINCT family || '/' || board) AS boards,

@@ -60,9 +60,12 @@ def base_view_sql(lake: Path, name: str, table) -> str:
 
 def define_views(con, lake: str | os.PathLike[str]) -> None:
     """Define the base and derived views on an open DuckDB connection."""
+    from jobmarket.tagger.title import title_family_sql
+
     lake = Path(lake).resolve()
     for name, table in curated_tables():
         con.execute(base_view_sql(lake, name, table))
+    con.execute(title_family_sql())
     con.execute(VIEWS_SQL.read_text(encoding="utf-8"))
 
 

@@ -13,24 +13,24 @@
 CREATE OR REPLACE MACRO as_of() AS
     coalesce(getvariable('as_of')::DATE, (SELECT max(dt) FROM market_daily), (SELECT max(dt) FROM observations));
 
--- Normalized title bucket from the title text alone (case-insensitive; first
--- rule that matches wins). "Other" for every title that names none of the six.
-CREATE OR REPLACE MACRO title_bucket(t) AS CASE
-    WHEN regexp_matches(lower(t), '\b(data|decision|product) scien') THEN 'Data Scientist'
-    WHEN regexp_matches(lower(t), '\bresearch(er)?\b|\bscientist\b')
-         AND NOT regexp_matches(lower(t), '\b(ux|user|design|market|marketing|customer) research') THEN 'Research Scientist'
-    WHEN regexp_matches(lower(t), '\b(ml|mlops|machine learning|deep learning|computer vision|nlp|perception)\b')
-         AND regexp_matches(lower(t), 'engineer|developer|architect') THEN 'ML Engineer'
-    WHEN regexp_matches(lower(t), '\b(ai|genai|llms?|generative|artificial intelligence|agents?|agentic)\b')
-         AND regexp_matches(lower(t), 'engineer|developer|architect')
-         AND NOT regexp_matches(lower(t), '\b(sales|customer|support|solutions?|account) engineer') THEN 'AI Engineer'
-    WHEN regexp_matches(lower(t), '\bdata (engineer|platform|infrastructure|architect|warehous|pipeline)|\banalytics engineer|\betl\b|\bbig data\b') THEN 'Data Engineer'
-    WHEN regexp_matches(lower(t), '\banalyst\b|\banalytics\b|business intelligence|\bbi\b') THEN 'Analyst'
-    ELSE 'Other'
+-- title_family(t), family_archetypes(f) and norm_title(t) are defined before this
+-- file runs, from the tagger's title families (jobmarket.tagger.title.TITLE_FAMILIES): the
+-- same rule decides the tagger's title_mismatch. See docs/analysts.md for the families.
+
+-- What the archetype was judged from: 'body' (the description was read and spoke about the
+-- role), 'title_only' (no description: the board sent none, or only boilerplate) or
+-- 'title_fallback' (a description without evidence of the role: the title decided).
+-- Every figure about archetypes counts 'body' postings only.
+CREATE OR REPLACE MACRO tag_basis(flags) AS CASE
+    WHEN list_contains(coalesce(flags, []), 'title_only') THEN 'title_only'
+    WHEN list_contains(coalesce(flags, []), 'weak_evidence') THEN 'title_fallback'
+    ELSE 'body'
 END;
 
--- The latest version of each posting open on as_of(): its observation of that
--- date (work arrangement, pay, tags) plus the version's description and skills.
+-- The latest version of each posting open on as_of() ("open" everywhere in the report:
+-- observed on its board's crawl of that date): its observation (work arrangement, pay,
+-- tags) plus the version's description, skills and evidence, its title family and what
+-- its archetype was judged from.
 CREATE OR REPLACE VIEW postings_current AS
 SELECT
     o.* EXCLUDE (dt),
@@ -38,7 +38,10 @@ SELECT
     p.description,
     p.skills,
     p.first_seen AS version_first_seen,
-    title_bucket(o.title) AS title_bucket
+    p.evidence_json,
+    title_family(o.title) AS title_family,
+    tag_basis(o.tag_flags) AS tag_basis,
+    tag_basis(o.tag_flags) = 'body' AS body_read
 FROM observations AS o
 LEFT JOIN postings AS p USING (version_id)
 WHERE o.dt = as_of();

@@ -39,9 +39,16 @@ def close_after() -> int:
     return int(os.environ.get("JOBMARKET_CLOSE_AFTER_MISSES", "2"))
 
 
+def min_cell() -> int:
+    """The one minimum sample size: below it no share or quantile is published (salary
+    quantiles here, every share and quantile of the report). ``JOBMARKET_MIN_N``;
+    ``JOBMARKET_MIN_SALARY_CELL`` is its older name, still read."""
+    return int(os.environ.get("JOBMARKET_MIN_N") or os.environ.get("JOBMARKET_MIN_SALARY_CELL") or "10")
+
+
 def min_salary_cell() -> int:
-    """Below this many postings a salary quantile is not published."""
-    return int(os.environ.get("JOBMARKET_MIN_SALARY_CELL", "10"))
+    """Below this many postings a salary quantile is not published (= ``min_cell()``)."""
+    return min_cell()
 
 
 def _dates_with(path) -> list[date]:

@@ -28,7 +28,7 @@ from .lexicon import (
 from .model import load as load_model
 from .model import readable
 from .text import NICE, REQ, Doc, clean, detect_language, segment
-from .title import title_archetype, title_seniority
+from .title import TITLE_FAMILIES_DIGEST, is_title_mismatch, title_archetype, title_seniority
 
 DATA_ARCHETYPES = ARCHETYPES[:-1]
 
@@ -46,7 +46,8 @@ def tagger_version() -> str:
     p = _params()
     m = load_model()
     engine = f"model-{m.version}" if m is not None else p["engine"]
-    return f"{engine}+lex{lexicon()['version']}+skills{skill_taxonomy()['version']}+cal{p['calibration']['version']}"
+    return (f"{engine}+lex{lexicon()['version']}+skills{skill_taxonomy()['version']}+cal{p['calibration']['version']}"
+            f"+tf{TITLE_FAMILIES_DIGEST}")
 
 
 PSEUDO = ("ml_generic", "research_credential", "research_credential_req")
@@ -328,7 +329,8 @@ def _tag(
         "scores": {a: round(probs[a], 4) for a in ARCHETYPES},
         "evidence": evidence,
         "title_archetype": t_arch,
-        "title_mismatch": bool(kind == "body" and t_arch is not None and t_arch != top),
+        # the report's title families decide, so the flag and the report's matrix agree
+        "title_mismatch": kind == "body" and is_title_mismatch(title, top),
         "skills": skills,
         "seniority": seniority,
         "min_years_experience": years,

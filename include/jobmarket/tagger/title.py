@@ -6,6 +6,7 @@ and they are the baseline the body-based tagger is measured against.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 
@@ -205,3 +206,94 @@ def title_seniority(title: str | None) -> str | None:
                 continue
             return level
     return None
+
+
+# --- title families: the one rule the report and ``title_mismatch`` share -------------------
+# Finer than the archetypes: what a reader calls the job from its title. Each family lists the
+# archetypes its body may describe without surprise; a body-tagged posting whose archetype is
+# outside that list is a title mismatch. Families with no list (other analysts, everything
+# else) are never mismatches: their title promises no data or ML role. First match wins.
+# The patterns run on ``norm_title`` in Python and, rendered by ``title_family_sql``, on
+# DuckDB's RE2 in the report's views: so they use only syntax both engines read alike
+# (no lookaround, no backreferences; ``\b`` is ASCII in both after ``norm_title``).
+# ``title_archetype`` above is deliberately left alone: the trained model reads it as a feature.
+TITLE_FAMILIES: list[tuple[str, str, str, tuple[str, ...]]] = [
+    # (family, pattern, exclusion pattern or "", archetypes consistent with the title)
+    ("Analytics Engineer", r"\banalytics engineer", "", ("data_engineer", "analytics")),
+    ("Data Engineer",
+     r"\bdata (engineer|architect|platform|infrastructure|warehous|pipeline|integration)|\betl\b|\bbig data\b"
+     r"|\bdatabase engineer|\bdata modell?er",
+     r"\b(sales|solutions?|customer|support) engineer", ("data_engineer",)),
+    ("Data Scientist", r"\b(data|decision|product) scien", "", ("applied_ml", "analytics")),
+    ("ML Scientist", r"\b(machine learning|ml|applied|ai) scientist|\bapplied scien", "", ("applied_ml", "research")),
+    ("Research Scientist",
+     r"\bresearch (scientist|engineer|lead|fellow|director)|\bresearcher\b|\bscientist\b",
+     r"\b(ux|user|design|market|marketing|customer|clinical) research|\bresearch (administrator|coordinator"
+     r"|assistant|associate|manager|operations|program)|\b(clinical|lab|laboratory|medical|food) scientist",
+     ("research", "applied_ml")),
+    ("ML Engineer",
+     r"\b(ml|mlops|machine learning|deep learning|computer vision|nlp|perception|ml platform|ml infrastructure)\b"
+     r".*\b(engineer|developer|architect)|\bmle\b|\b(engineer|developer)\b.*\b(ml|machine learning|mlops)\b",
+     r"\b(sales|solutions?|customer|support|field) engineer", ("ml_engineer", "applied_ml")),
+    ("AI Engineer",
+     r"\b(ai|genai|gen ai|llms?|generative|artificial intelligence|agents?|agentic|prompt)\b.*\b(engineer|developer)"
+     r"|\b(engineer|developer)\b.*\b(ai|genai|llms?|generative ai|agents?|agentic)\b",
+     r"\b(sales|solutions?|customer|support|field|deployment|account) engineer", ("ai_engineer",)),
+    ("Data Analyst", r"\bdata analy|\b(product|marketing|growth|people|web|digital|quantitative) analy"
+     r"|\banalytics (analyst|manager|lead)", "", ("analytics",)),
+    ("Business Analyst", r"\bbusiness (intelligence|analyst|analytics)|\bbi (analyst|developer|engineer)\b"
+     r"|\binsights? analyst|\breporting analyst", "", ("analytics",)),
+    ("Other Analyst", r"\banalyst\b", "", ()),
+]
+FAMILY_NAMES = [f for f, *_ in TITLE_FAMILIES] + ["Other"]
+# Part of tagger_version: a change of the families changes title_mismatch, so cached tags go stale.
+TITLE_FAMILIES_DIGEST = hashlib.sha256(repr(TITLE_FAMILIES).encode()).hexdigest()[:8]
+_FAMILY_RULES = [
+    (f, re.compile(p), re.compile(x) if x else None, arch) for f, p, x, arch in TITLE_FAMILIES
+]
+_FAMILY_ARCHETYPES = {f: arch for f, _, _, arch in TITLE_FAMILIES}
+
+
+@lru_cache(maxsize=16384)
+def title_family(title: str | None) -> str:
+    """The title family of a title ("Other" when no family's rule matches, or no title)."""
+    t = norm_title(title)
+    for family, rx, exclude, _ in _FAMILY_RULES:
+        if rx.search(t) and not (exclude and exclude.search(t)):
+            return family
+    return "Other"
+
+
+def family_archetypes(family: str) -> tuple[str, ...]:
+    """Archetypes a body may describe without contradicting a title of ``family``."""
+    return _FAMILY_ARCHETYPES.get(family, ())
+
+
+def is_title_mismatch(title: str | None, archetype: str | None) -> bool:
+    """True when the title's family promises archetypes and ``archetype`` is none of them."""
+    expected = family_archetypes(title_family(title))
+    return bool(expected) and archetype not in expected
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def title_family_sql() -> str:
+    """DuckDB macros ``norm_title(t)``, ``title_family(t)`` and ``family_archetypes(f)`` from
+    the same patterns (the report's views define them; a test checks both agree)."""
+    norm = f"trim(regexp_replace(lower(coalesce(t, '')), {_sql_str(_CLEAN_RE.pattern)}, ' ', 'g'))"
+    whens = []
+    for family, pattern, exclude, _ in TITLE_FAMILIES:
+        cond = f"regexp_matches(norm_title(t), {_sql_str(pattern)})"
+        if exclude:
+            cond += f" AND NOT regexp_matches(norm_title(t), {_sql_str(exclude)})"
+        whens.append(f"    WHEN {cond} THEN {_sql_str(family)}")
+    arch = [f"    WHEN {_sql_str(f)} THEN [{', '.join(_sql_str(a) for a in a_)}]::VARCHAR[]"
+            for f, _, _, a_ in TITLE_FAMILIES]
+    return (
+        f"CREATE OR REPLACE MACRO norm_title(t) AS {norm};\n"
+        "CREATE OR REPLACE MACRO title_family(t) AS CASE\n" + "\n".join(whens) + "\n    ELSE 'Other'\nEND;\n"
+        "CREATE OR REPLACE MACRO family_archetypes(f) AS CASE f\n" + "\n".join(arch)
+        + "\n    ELSE []::VARCHAR[]\nEND;\n"
+    )
