@@ -11,12 +11,13 @@ DATE   ?= 2026-08-22
 
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test test-fast lint lock docs report bench bench-quick clean help
+.PHONY: setup run test test-fast lint lock docs report history bench bench-quick clean help
 
 help:
 	@echo "make run    # nightly DAG end to end for $(DATE) on SQLite + local lake + replayed boards"
 	@echo "make test   # the whole test suite"
 	@echo "make test-fast  # unit tests only: no Airflow DAG run, no services, no history end to end"
+	@echo "make history  # the nightly pipeline over the 10 greenhouse-history dates, then the reports with trends"
 	@echo "make bench | make report | make lint | make docs | make lock | make clean"
 
 $(BIN)/python:
@@ -47,6 +48,15 @@ test-fast: setup
 
 report: setup
 	$(BIN)/jobmarket report --pending
+
+# Ten nights in one command: every date of ../shared/fixtures/greenhouse-history
+# (plus the other families' recordings, which have descriptions) through the
+# replay server and the nightly pipeline, then every date's report. The lake is
+# HISTORY_LAKE (kept; rerun after `rm -rf` it for a fresh build).
+HISTORY_LAKE ?= data/history
+history: setup
+	$(BIN)/jobmarket history --lake $(HISTORY_LAKE)
+	@echo "open $(HISTORY_LAKE)/reports/latest/index.html"
 
 # Every stage on realistic inputs built from the recordings; prints one table
 # (see docs/performance.md). BENCH_ARGS=--quick for a ~5 minute run.

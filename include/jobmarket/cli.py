@@ -193,7 +193,13 @@ def cmd_summary(args) -> int:
 def cmd_replay(args) -> int:
     from jobmarket.replay import ReplayServer, all_families_bundle, default_bundle, sources_yaml
 
-    bundle = all_families_bundle(Path(args.fixtures), args.replay_date) if args.fixtures else default_bundle(args.replay_date)
+    if args.history:
+        from jobmarket.replay import SHARED_FIXTURES, history_with_recordings_bundle
+
+        bundle = history_with_recordings_bundle(Path(args.fixtures or SHARED_FIXTURES), args.replay_date)
+    else:
+        bundle = (all_families_bundle(Path(args.fixtures), args.replay_date) if args.fixtures
+                  else default_bundle(args.replay_date))
     server = ReplayServer(bundle, port=args.port, latency=args.latency_ms / 1000.0)
     if args.write_sources:
         Path(args.write_sources).write_text(sources_yaml(bundle, server.url))
@@ -202,6 +208,30 @@ def cmd_replay(args) -> int:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+    return 0
+
+
+def cmd_history(args) -> int:
+    from jobmarket.history import run_history
+
+    settings = _settings(args)
+    out = run_history(settings, Path(args.fixtures) if args.fixtures else None,
+                      with_recordings=not args.greenhouse_only)
+    for night in out["nights"]:
+        print(f"{night['dt']}  open {night['open']}  new {night['new']}  closed {night['closed']}"
+              + (f"  failed: {'; '.join(night['failed_sources'])}" if night["failed_sources"] else ""))
+    print(f"reports built: {len(out['reports'])}; newest: {settings.lake / 'reports' / 'latest' / 'index.html'}")
+    return 0
+
+
+def cmd_translate(args) -> int:
+    import json
+
+    from jobmarket.history import translate, translation_summary
+
+    lake = None if args.no_lake else (args.lake or _settings(args).lake)
+    df = translate(lake, [Path(p) for p in args.jsonl], as_of=args.date)
+    print(json.dumps(translation_summary(df, args.family, args.archetype), indent=1))
     return 0
 
 
@@ -302,7 +332,27 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--replay-date", default="2026-08-22")
     sp.add_argument("--latency-ms", type=float, default=0.0)
     sp.add_argument("--write-sources", help="write a sources file pointing at this server")
+    sp.add_argument("--history", action="store_true",
+                    help="serve greenhouse-history/dt=<replay-date> plus the other families' recordings")
     sp.set_defaults(func=cmd_replay)
+
+    sp = sub.add_parser("history", help="run the nightly pipeline over every greenhouse-history date, then the "
+                                        "reports (make history)")
+    sp.add_argument("--lake", help="lake folder (default $JOBMARKET_LAKE or ./data)")
+    sp.add_argument("--fixtures", help="fixtures folder (default ../shared/fixtures)")
+    sp.add_argument("--greenhouse-only", action="store_true", help="leave out the other families' recordings")
+    sp.set_defaults(func=cmd_history)
+
+    sp = sub.add_parser("translate", help="share of a title family's body-read postings in one archetype, with "
+                                          "n and a 90%% interval, from a lake and/or JSONL postings")
+    sp.add_argument("--lake", help="lake folder (default $JOBMARKET_LAKE or ./data)")
+    sp.add_argument("--no-lake", action="store_true", help="JSONL postings only")
+    sp.add_argument("--date", type=_date, help="as of this date (default: the lake's newest)")
+    sp.add_argument("--jsonl", action="append", default=[], help="postings with bodies (title, company, "
+                                                                  "description[, archetype label]); repeatable")
+    sp.add_argument("--family", default="Data Scientist")
+    sp.add_argument("--archetype", default="data_engineer")
+    sp.set_defaults(func=cmd_translate)
 
     sp = sub.add_parser("demo", help="run the nightly DAG end to end on the replay server (make run)")
     sp.add_argument("--date", type=_date, default=date(2026, 8, 22))

@@ -193,6 +193,21 @@ def history_bundle(fixtures: Path = SHARED_FIXTURES, dt: str = DEFAULT_REPLAY_DA
     return b
 
 
+def history_with_recordings_bundle(fixtures: Path = SHARED_FIXTURES, dt: str = DEFAULT_REPLAY_DATE) -> Bundle:
+    """One date of the Greenhouse history plus every other family's recordings (the ones with
+    descriptions: Lever, Ashby, SmartRecruiters, HN, ...), the same on every date: the
+    history's boards change night by night, the others stand still. ``make history`` and
+    ``jobmarket replay --history`` serve it."""
+    b = history_bundle(fixtures, dt)
+    others = all_families_bundle(fixtures, dt)
+    rest = others.subset(f for f in others.families() if f != "greenhouse")
+    b.routes.update(rest.routes)
+    b.boards.update(rest.boards)
+    b.family_options.update(rest.family_options)
+    b.origin = f"{fixtures / 'greenhouse-history'} (dt={dt}) + the other families' recordings"
+    return b
+
+
 def history_dates(fixtures: Path = SHARED_FIXTURES) -> list[str]:
     return sorted(d.name.split("=", 1)[1] for d in (fixtures / "greenhouse-history").glob("dt=*"))
 

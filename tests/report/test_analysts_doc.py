@@ -51,7 +51,7 @@ def test_every_sql_block_runs(analyst_dir, capsys):
     named = {name: i for i, q in enumerate(blocks("sql")) for name, rq in load_queries().items() if q.strip() == rq}
     # The figures the small lake has data for come back non-empty.
     for name in ("headline", "archetype_trend", "title_matrix", "top_skills", "salary_share", "work_arrangement",
-                 "flow", "days_open", "coverage", "failures", "quality_trend"):
+                 "flow", "lifecycle", "reading", "coverage", "failures", "quality_trend"):
         assert results[named[name]], f"{name} returned no rows"
 
 

@@ -16,7 +16,8 @@ from jobmarket.report import ReportError, build_pending, build_report, list_repo
 from tests.report.conftest import DATES
 
 SECTIONS = {
-    "mix": "Archetype mix of open postings",
+    "reading": "What was crawled and what was read",
+    "mix": "Archetype mix of postings whose description was read",
     "titles": "What a title really means",
     "skills": "Skills by archetype",
     "salary": "Advertised salary bands",
@@ -24,6 +25,8 @@ SECTIONS = {
     "flow": "New, open and closed postings",
     "health": "Coverage and data health",
 }
+# Sections that may hold tables only (no chart) on the small lake.
+TABLE_SECTIONS = {"changes": "What changed since the last report", "time": "How long postings stay open"}
 
 
 def _section(html: str, sid: str) -> str:
@@ -34,6 +37,8 @@ def _section(html: str, sid: str) -> str:
 
 def test_every_section_is_there_with_charts_and_captions(built_report):
     lake, html = built_report
+    for sid, title in TABLE_SECTIONS.items():
+        assert title in _section(html, sid)
     for sid, title in SECTIONS.items():
         body = _section(html, sid)
         assert title in body
@@ -51,15 +56,13 @@ def test_report_numbers_match_the_tables(built_report):
 
     lake, html = built_report
     obs = pd.read_parquet(lake / "curated" / "observations" / f"dt={DATES[-1]}")
-    assert f"<b>{len(obs):,}</b><span>open postings</span>" in html
-    mix = _section(html, "mix")
-    for arch, n in obs.groupby("archetype").size().items():
-        assert re.search(rf"<td>{arch}</td><td class=\"num\">{n:,}</td>", mix), arch
+    assert f"<b>{len(obs):,}</b><span>open postings (seen on this crawl)</span>" in html
     # Lever/Ashby recordings carry descriptions: skills and pay are real.
     skills = _section(html, "skills")
     assert "python" in skills and "No data: no posting open" not in skills
-    paid = int(obs["salary_source"].notna().sum())
-    assert paid > 0 and f"{paid:,} of {len(obs):,} overall" in _section(html, "salary")
+    read = obs[[not ({"title_only", "weak_evidence"} & set(f if f is not None else [])) for f in obs["tag_flags"]]]
+    paid = int(read["salary_source"].notna().sum())
+    assert paid > 0 and f"{paid:,} of {len(read):,} overall" in _section(html, "salary")
     # The broken board on the middle date shows up as a failure with its error.
     health = _section(html, "health")
     assert "zocdoc" in health and "meta.total says" in health
@@ -120,7 +123,7 @@ def test_pending_dates_follow_the_data_not_the_events(lake_copy):
     assert pending_dates(settings)[-1] == date(2026, 8, 25)
 
 
-def test_title_buckets():
+def test_title_families_in_the_views():
     from jobmarket.report.views import connect
 
     con = connect("/nonexistent-lake")
@@ -129,17 +132,74 @@ def test_title_buckets():
         "Machine Learning Engineer": "ML Engineer",
         "Staff ML Platform Engineer": "ML Engineer",
         "Data Engineer II": "Data Engineer",
-        "Analytics Engineer": "Data Engineer",
+        "Analytics Engineer": "Analytics Engineer",
         "AI Engineer, Agents": "AI Engineer",
         "Software Engineer, LLM Inference": "AI Engineer",
         "Solutions Engineer, AI": "Other",
         "Research Scientist, Alignment": "Research Scientist",
+        "Research Administrator - Neurology": "Other",
         "UX Researcher": "Other",
-        "Senior Business Intelligence Analyst": "Analyst",
+        "Applied Scientist, Ads": "ML Scientist",
+        "Senior Business Intelligence Analyst": "Business Analyst",
+        "Data Analyst II": "Data Analyst",
+        "Property Tax Analyst": "Other Analyst",
+        "SOC Analyst": "Other Analyst",
         "Account Executive": "Other",
     }
-    got = {t: con.execute("SELECT title_bucket(?)", [t]).fetchone()[0] for t in cases}
+    got = {t: con.execute("SELECT title_family(?)", [t]).fetchone()[0] for t in cases}
     assert got == cases
+
+
+def test_report_opens_with_what_was_read(built_report):
+    """Most of the small lake is Greenhouse list responses (no descriptions): the report says
+    so first, warns in the health section, and counts archetypes on read postings only."""
+    import pandas as pd
+
+    lake, html = built_report
+    obs = pd.read_parquet(lake / "curated" / "observations" / f"dt={DATES[-1]}")
+    read = obs[[not ({"title_only", "weak_evidence"} & set(f if f is not None else [])) for f in obs["tag_flags"]]]
+    assert html.index('id="reading"') < html.index('id="mix"') < html.index('id="health"')
+    reading = _section(html, "reading")
+    assert f"Only {len(read):,} of {len(obs):,} open postings" in reading and 'class="warning"' in reading
+    assert re.search(r"<td>greenhouse</td><td>3 of 3</td><td class=\"num\">\d+</td><td class=\"num\">0 \(0.0%\)", reading)
+    health = _section(html, "health")
+    assert 'class="warning"' in health and f"Descriptions read: {len(read):,} of {len(obs):,}" in health
+    mix = _section(html, "mix")
+    assert f"n = {len(read):,}" in mix
+    for arch, n in read.groupby("archetype").size().items():
+        assert re.search(rf"<td>{arch}</td><td class=\"num\">{n:,}</td>", mix), arch
+
+
+def test_small_cells_are_greyed_and_n_is_on_every_chart(built_report):
+    lake, html = built_report
+    # The small lake has 1 read Data Scientist: no share, a greyed row, n in the chart.
+    titles = _section(html, "titles")
+    assert "Data Scientist (n=1, too few)" in titles
+    assert re.search(r'<tr class="muted"><td>Data Scientist</td><td class="num">1</td><td>analytics 1</td>', titles)
+    for sid in ("reading", "mix", "titles", "salary", "flow"):
+        for caption in re.findall(r"<figcaption>(.*?)</figcaption>", _section(html, sid), re.S):
+            assert re.search(r"n = |n in |n=|\(n ", caption), (sid, caption)
+
+
+def test_figures_json_and_csv_beside_the_report(built_report):
+    import csv
+
+    lake, html = built_report
+    folder = lake / "reports" / f"dt={DATES[-1]}"
+    figs = json.loads((folder / "figures.json").read_text())
+    names = {f["name"] for f in figs["figures"]}
+    assert {"reading", "archetype_mix", "title_translator", "flow", "salary_share"} <= names
+    assert figs["min_n"] == 10
+    # one CSV link per chart, each to a file with the figure's rows
+    assert html.count('class="csv"') == len(figs["figures"]) == html.count("<figure>")
+    for f in figs["figures"]:
+        assert f["definition"] and f["records"], f["name"]
+        rows = list(csv.DictReader(open(folder / f["csv"], encoding="utf-8")))
+        assert len(rows) == len(f["records"])
+    reading = next(f for f in figs["figures"] if f["name"] == "reading")
+    assert sum(r["open"] for r in reading["records"]) == reading["n"]
+    # the latest/ copy carries them too
+    assert (lake / "reports" / "latest" / "figures.json").is_file()
 
 
 def test_only_http_links_are_links():

@@ -121,9 +121,7 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], values, xlabel: str, ylabe
 def matplotlib_cmap(name: str):
     import matplotlib
 
-    cmap = matplotlib.colormaps[name].copy()
-    cmap.set_bad("#eeeeee")  # suppressed cells
-    return cmap
+    return matplotlib.colormaps[name].with_extremes(bad="#eeeeee")  # suppressed cells
 
 
 def km_curves(curves: dict[str, tuple[Sequence[float], Sequence[float]]], xlabel: str) -> str:

@@ -133,6 +133,12 @@ def translator(dt: date, f: dict[str, Any], minimum: int) -> dict:
                               "evidence phrases"], ex_rows,
                              f"Up to two example postings per cell (highest tagger confidence), open on {dt}, with the "
                              "phrases of the description behind the archetype."))
+    un = f["title_unread_examples"]
+    if len(un):
+        s["blocks"].append(table(["title family", "company", "posting (description not read)"],
+                                 [[r["title_family"], r["company"], link(r["title"], r["url"])] for _, r in un.iterrows()],
+                                 f"Not in the figures above: up to two postings per family open on {dt} that were "
+                                 "tagged from their title alone (no description to read)."))
     return s
 
 

@@ -81,6 +81,13 @@ QUALIFY row_number() OVER (
     PARTITION BY title_family, archetype ORDER BY confidence DESC, posting_id) <= 2
 ORDER BY title_family, archetype, company, title;
 
+-- name: title_unread_examples
+SELECT title_family, company, title, url
+FROM postings_current
+WHERE NOT body_read AND title_family <> 'Other'
+QUALIFY row_number() OVER (PARTITION BY title_family ORDER BY company, title, posting_id) <= 2
+ORDER BY title_family, company, title;
+
 -- name: top_skills
 WITH described AS (
     SELECT archetype, count(*) AS described

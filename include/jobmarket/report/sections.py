@@ -19,8 +19,14 @@ ARRANGEMENTS = ["remote", "hybrid", "onsite", "unknown"]
 SENIORITY = ["intern", "junior", "mid", "senior", "staff_principal", "manager", "director_plus", "unknown"]
 
 
+def _missing(v: Any) -> bool:
+    import pandas as pd
+
+    return v is None or bool(pd.isna(v)) if not isinstance(v, (list, tuple)) else False
+
+
 def _n(v: Any) -> str:
-    if v is None or v != v:  # None or NaN
+    if _missing(v):  # None, NaN, NA
         return "-"
     if isinstance(v, float) and not v.is_integer():
         return f"{v:,.1f}"
@@ -28,7 +34,7 @@ def _n(v: Any) -> str:
 
 
 def _money(v: Any) -> str:
-    return "-" if v is None or v != v else f"{v:,.0f}"
+    return "-" if _missing(v) else f"{v:,.0f}"
 
 
 def link(text: str, href: str | None) -> dict[str, str | None]:
@@ -58,9 +64,19 @@ def fig(name: str, records, definition: str, n: int | None = None) -> dict:
     """A chart's numbers: ``records`` (a DataFrame or list of dicts), what they count, and n."""
     if hasattr(records, "to_dict"):
         records = records.to_dict(orient="records")
-    clean = [{str(k): (None if v is None or v != v else (v if isinstance(v, (int, float, str, bool)) else str(v)))
-              for k, v in r.items()} for r in records]
+    clean = [{str(k): _plain(v) for k, v in r.items()} for r in records]
     return {"name": name, "definition": definition, "n": n, "records": clean}
+
+
+def _plain(v: Any) -> Any:
+    """A JSON/CSV-ready value: numpy scalars to Python, missing to None, dates to text."""
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if _missing(v):
+        return None
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        v = v.item()
+    return v if isinstance(v, (int, float, str, bool)) else str(v)
 
 
 def table(columns: list[str], rows: list[list], caption: str, numeric: set[int] | None = None,
@@ -171,8 +187,8 @@ def _reading(dt, f, span, minimum) -> dict:
         s["blocks"].append(chart(
             charts.lines([str(d) for d in tr["dt"]], {"open": tr["open"].tolist(), "body read": tr["body_read"].tolist()},
                          "postings"),
-            f"Open postings and those whose description was read, per crawl date, {span}; {dt}: "
-            f"{_n(read)} read of {_n(total)}.",
+            f"Open postings and those whose description was read, per crawl date, {span}; on {dt} "
+            f"n = {_n(total)} open, {_n(read)} read.",
             fig("reading_trend", tr, "Per crawl date: postings open and postings whose description was read.",
                 total)))
     return s
