@@ -32,7 +32,12 @@ def run_history(settings: Settings, fixtures: Path | None = None, *, with_record
     """Every history date through the pipeline, oldest first, then every pending report."""
     from jobmarket.pipeline import run_date
     from jobmarket.replay import (
-        SHARED_FIXTURES, ReplayServer, history_bundle, history_dates, history_with_recordings_bundle, sources_yaml,
+        SHARED_FIXTURES,
+        ReplayServer,
+        history_bundle,
+        history_dates,
+        history_with_recordings_bundle,
+        sources_yaml,
     )
     from jobmarket.report import build_pending
     from jobmarket.sources.config import load_sources

@@ -203,7 +203,7 @@ def test_figures_json_and_csv_beside_the_report(built_report):
 
 
 def test_only_http_links_are_links():
-    from jobmarket.report.sections import link
+    from jobmarket.report.blocks import link
 
     assert link("x", "javascript:alert(1)")["href"] is None
     assert link("x", "data:text/html,hi")["href"] is None

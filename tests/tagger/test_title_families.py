@@ -6,7 +6,13 @@ import json
 
 import pytest
 from jobmarket.tagger import tag
-from jobmarket.tagger.title import FAMILY_NAMES, family_archetypes, is_title_mismatch, title_archetype, title_family
+from jobmarket.tagger.title import (
+    FAMILY_NAMES,
+    family_archetypes,
+    is_title_mismatch,
+    title_archetype,
+    title_family,
+)
 
 from tests.support import FIXTURES
 

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 import jobmarket.report.charts as charts
-from jobmarket.report.sections import ARCHETYPES, _n, _order, _pct, chart, empty, fig, link, table
+from jobmarket.report.blocks import ARCHETYPES, _n, _order, _pct, chart, empty, fig, link, table
 from jobmarket.report.stats import kaplan_meier, km_median, wilson
 
 
