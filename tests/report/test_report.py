@@ -20,7 +20,7 @@ SECTIONS = {
     "mix": "Archetype mix of postings whose description was read",
     "titles": "What a title really means",
     "skills": "Skills by archetype",
-    "salary": "Advertised salary bands",
+    "salary": "Advertised pay",
     "arrangement": "Remote, hybrid, onsite; who is hiring",
     "flow": "New, open and closed postings",
     "health": "Coverage and data health",

@@ -36,8 +36,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT.parent / "shared" / "fixtures" / "postings" / "labelled_dev.jsonl"
 
-DEV_DIGEST = "79d008be22b2561045ea30fe1af15c076e18d1465f3595b4105bbf40f2fc4dc9"
-EDGE_DIGEST = "1b7314af873ebf1f26ff60cd1e08571e90a8f25254a14f96b300decd2927baa0"
+DEV_DIGEST = "52471e2167bc89597b3691fc3db22d52c510cd2b16fbc6c5d2d02321293be166"
+EDGE_DIGEST = "e7cd909b7e06a8f471c597fba84471e49bdb445a712c96077e98c64db10dfdb9"
 
 _TAG = re.compile(r"<[^>]*>")
 

@@ -134,12 +134,19 @@ GROUP BY h.skill, b.first_dt, b.last_dt
 HAVING greatest(postings_first, postings_last) >= 3
 ORDER BY change_pp DESC, h.skill;
 
--- name: salary_bands
-SELECT split_part(value, '|', 1) AS archetype, split_part(value, '|', 2) AS seniority,
-       open, salary_n, salary_p25, salary_p50, salary_p75, salary_currency
-FROM market_daily
-WHERE dimension = 'archetype_seniority' AND dt = as_of() AND salary_p50 IS NOT NULL
-ORDER BY archetype, seniority;
+-- name: salary_rows
+SELECT posting_id, source, archetype, coalesce(seniority, 'unknown') AS seniority,
+       coalesce(loc_country, 'unknown') AS country, body_read,
+       salary_annual_min, salary_annual_max, salary_currency, salary_source
+FROM postings_current
+WHERE salary_source IS NOT NULL
+ORDER BY posting_id;
+
+-- name: salary_overall
+SELECT source, count(*) AS open, count(*) FILTER (WHERE salary_source IS NOT NULL) AS with_salary
+FROM postings_current
+GROUP BY source
+ORDER BY open DESC, source;
 
 -- name: salary_share
 SELECT archetype, count(*) AS open,

@@ -15,8 +15,6 @@ import jobmarket.report.charts as charts
 from jobmarket.report.blocks import (
     ARCHETYPES,
     ARRANGEMENTS,
-    SENIORITY,
-    _money,
     _n,
     _order,
     _pct,
@@ -28,6 +26,7 @@ from jobmarket.report.blocks import (
     table,
 )
 from jobmarket.report.market import time_on_market, translator
+from jobmarket.report.pay import salary
 
 
 def build_sections(dt: date, f: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +62,7 @@ def build_sections(dt: date, f: dict[str, Any]) -> dict[str, Any]:
             _mix(dt, f, span, minimum),
             translator(dt, f, minimum),
             _skills(dt, f, minimum),
-            _salary(dt, f, minimum),
+            salary(dt, f, minimum),
             _arrangement(dt, f, minimum),
             _flow(dt, f, span),
             time_on_market(dt, f, minimum),
@@ -272,52 +271,6 @@ def _skills(dt, f, minimum) -> dict:
                  f"{r['pct_last']:.1f}%", f"{r['change_pp']:+.1f}"] for _, r in moved.iterrows()]
         s["blocks"].append(table(["skill", f"postings {first}", "share", f"postings {last}", "share", "change (pp)"],
                                  rows, f"The same skills with their counts on {first} and {last}.", {1, 2, 3, 4, 5}))
-    return s
-
-
-def _salary(dt, f, min_cell: int) -> dict:
-    s = {"id": "salary", "title": "Advertised salary bands",
-         "intro": "Annualized midpoint of the advertised range, converted to the reporting currency at the ECB "
-                  f"rate; a cell (archetype x seniority) is shown only with at least {min_cell} postings "
-                  "stating a salary.", "blocks": []}
-    share = f["salary_share"]
-    if share.empty:
-        s["blocks"].append(empty(f"No data: no posting open on {dt} had a description that was read."))
-    else:
-        share = share.set_index("archetype").loc[_order(share["archetype"], ARCHETYPES)]
-        total_open, total_paid = int(share["open"].sum()), int(share["with_salary"].sum())
-        sup = [o < min_cell for o in share["open"]]
-        s["blocks"].append(chart(
-            charts.hbar(share.index.tolist(), share["pct_with_salary"].tolist(), "% of open postings stating a salary",
-                        fmt="{:.1f}%", notes=[f"{int(w)} of n={int(o)}" for w, o in
-                                              zip(share["with_salary"], share["open"], strict=True)], suppressed=sup),
-            f"Share of postings open on {dt} (description read) that state a salary, by archetype; "
-            f"{total_paid:,} of {total_open:,} overall ({_pct(total_paid, total_open)}); archetypes with fewer than "
-            f"{min_cell} postings greyed.",
-            fig("salary_share", share.reset_index(), "Per archetype (description read): open postings, those "
-                "stating a salary (structured or in the text) and the share.", total_open)))
-    bands = f["salary_bands"]
-    if bands.empty:
-        s["blocks"].append(empty(
-            f"No data: no archetype x seniority cell had {min_cell} or more open postings stating a salary on {dt}."))
-        return s
-    bands = bands.assign(_a=bands["archetype"].map(lambda a: ARCHETYPES.index(a) if a in ARCHETYPES else 99),
-                         _s=bands["seniority"].map(lambda x: SENIORITY.index(x) if x in SENIORITY else 99))
-    bands = bands.sort_values(["_a", "_s"]).drop(columns=["_a", "_s"])
-    cur = bands["salary_currency"].dropna().iloc[0] if bands["salary_currency"].notna().any() else ""
-    labels = [f"{a} · {x} (n={int(n)})" for a, x, n in zip(bands["archetype"], bands["seniority"], bands["salary_n"],
-                                                          strict=True)]
-    s["blocks"].append(chart(
-        charts.ranges(labels, bands["salary_p25"].tolist(), bands["salary_p50"].tolist(),
-                      bands["salary_p75"].tolist(), f"annual salary, {cur}"),
-        f"Salary p25-p75 (bar) and median (dot) of postings open on {dt} that state a salary, per archetype "
-        f"and seniority cell with at least {min_cell} of them (n in each label; market_daily, archetype_seniority).",
-        fig("salary_bands", bands, f"Per archetype x seniority: open postings, postings stating a salary (salary_n) "
-            f"and the quartiles of the annualized midpoint in {cur}.", int(bands["salary_n"].sum()))))
-    rows = [[r["archetype"], r["seniority"], _n(r["open"]), _n(r["salary_n"]), _money(r["salary_p25"]),
-             _money(r["salary_p50"]), _money(r["salary_p75"]), r["salary_currency"]] for _, r in bands.iterrows()]
-    s["blocks"].append(table(["archetype", "seniority", "open", "with salary", "p25", "median", "p75", "currency"],
-                             rows, f"Salary cells on {dt}.", {2, 3, 4, 5, 6}))
     return s
 
 

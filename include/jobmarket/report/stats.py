@@ -3,6 +3,7 @@
 * ``min_n()``: the one minimum sample size below which no share or quantile is
   published (``JOBMARKET_MIN_N``, default 10; the curate step's salary
   quantiles read the same setting).
+* ``report_currency()``: the currency pay is shown in (``JOBMARKET_REPORT_CURRENCY``, USD).
 * ``wilson(k, n)``: the Wilson score interval of a share, 90% by default.
 * ``kaplan_meier(...)``: survival of postings (still open) by days since they
   were posted, with late entry (postings already open when first crawled enter
@@ -22,6 +23,15 @@ def min_n() -> int:
     from jobmarket.steps.curate import min_cell
 
     return min_cell()
+
+
+def report_currency() -> str:
+    """Currency the report states pay in (``JOBMARKET_REPORT_CURRENCY``, default USD): the
+    lake keeps each posting's own currency, and the report converts at the ECB rate of the
+    report date."""
+    import os
+
+    return (os.environ.get("JOBMARKET_REPORT_CURRENCY") or "USD").upper()
 
 
 def wilson(k: int, n: int, z: float = Z90) -> tuple[float, float]:
