@@ -111,6 +111,33 @@ def dated_report(dt: str = PathParam(pattern=r"^\d{4}-\d{2}-\d{2}$")) -> Respons
     return _report(_lake() / "reports" / f"dt={dt}" / "index.html")
 
 
+def _report_folder(dt: str) -> Path:
+    return _lake() / "reports" / ("latest" if dt == "latest" else f"dt={dt}")
+
+
+_DT_OR_LATEST = r"^(latest|\d{4}-\d{2}-\d{2})$"
+
+
+@app.get("/reports/{dt}/figures.json")
+def figures_json(dt: str = PathParam(pattern=_DT_OR_LATEST)) -> Response:
+    """Every chart's numbers, n and definitions, beside the report."""
+    path = _report_folder(dt) / "figures.json"
+    if not path.is_file():
+        raise HTTPException(status_code=404, detail="no figures for this report")
+    return Response(path.read_bytes(), media_type="application/json", headers={"X-Content-Type-Options": "nosniff"})
+
+
+@app.get("/reports/{dt}/figures/{name}.csv")
+def figure_csv(dt: str = PathParam(pattern=_DT_OR_LATEST), name: str = PathParam(pattern=r"^[a-z0-9_]{1,64}$")) -> Response:
+    """One chart's numbers as CSV (the report's "CSV" link), downloaded, never rendered."""
+    path = _report_folder(dt) / "figures" / f"{name}.csv"
+    if not path.is_file():
+        raise HTTPException(status_code=404, detail="no such figure")
+    return Response(path.read_bytes(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"',
+                             "X-Content-Type-Options": "nosniff"})
+
+
 @app.get("/icon.svg")
 def icon() -> Response:
     return Response(ICON, media_type="image/svg+xml")

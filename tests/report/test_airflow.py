@@ -172,6 +172,13 @@ def test_plugin_is_registered_with_a_nav_entry(api_server):
     assert session.get(f"{base}/jobmarket/reports/{DATES[0]}/", timeout=10).status_code == 200
     assert session.get(f"{base}/jobmarket/reports/2020-01-01/", timeout=10).status_code == 404
     assert session.get(f"{base}/jobmarket/reports/..%2F..%2Fetc/", timeout=10).status_code in (404, 422)
+    # The report's figures.json and its per-chart CSV downloads are served beside it.
+    figs = session.get(f"{base}/jobmarket/reports/latest/figures.json", timeout=10)
+    assert figs.status_code == 200 and figs.json()["dt"] == DATES[-1]
+    csv = session.get(f"{base}/jobmarket/reports/{DATES[-1]}/figures/reading.csv", timeout=10)
+    assert csv.status_code == 200 and csv.text.startswith("source,") and "attachment" in csv.headers[
+        "content-disposition"]
+    assert session.get(f"{base}/jobmarket/reports/latest/figures/..%2Fx.csv", timeout=10).status_code in (404, 422)
 
 
 def test_plugin_requires_an_airflow_user():
@@ -199,8 +206,14 @@ def test_ui_shows_the_report_in_chromium(api_server, tmp_path):
     # The report itself, as the plugin serves it: its content is in the DOM.
     dom = _chromium("--dump-dom", f"{base}/jobmarket/reports/latest/").stdout
     assert f"Job market report: {DATES[-1]}" in dom
-    for title in ("Archetype mix of open postings", "What a title really means", "Coverage and data health"):
+    for title in ("What was crawled and what was read", "What changed since the last report",
+                  "Archetype mix of postings whose description was read", "What a title really means",
+                  "How long postings stay open", "Advertised pay", "Coverage and data health"):
         assert title in dom
+    # coverage comes first, with its warning: most of the small lake was never read
+    assert dom.index("What was crawled and what was read") < dom.index("Archetype mix of postings")
+    assert 'class="warning"' in dom and "had a description that was read" in dom
+    assert 'href="figures/title_translator.csv"' in dom
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Data Scientist" in dom  # shown as text, never run
     # The plugin's page with the list of reports.
     dom = _chromium("--dump-dom", f"{base}/jobmarket/").stdout

@@ -49,7 +49,7 @@ def build_sections(dt: date, f: dict[str, Any]) -> dict[str, Any]:
               ("tagged from the title only", f"{_n(total - read)} ({_pct(total - read, total)})")]
     if head:
         stats += [("new", _n(head["new"])), ("closed", _n(head["closed"])),
-                  ("open, duplicate ads merged", _n(head["open_unique"]))]
+                  ("open, copies of one ad merged (same company, title and place)", _n(head["open_unique"]))]
     stats.append(("history", f"{len(set(dates))} crawl date{'s' if len(set(dates)) != 1 else ''}"))
     return {
         "dt": str(dt),
@@ -159,11 +159,16 @@ def _changes(dt, f) -> dict:
                                  "Open postings whose description was read, by archetype, on both dates.",
                                  {1, 2, 3}))
     if len(ch):
-        rows = [[r["company"], r["title_before"], link(r["title_now"], r["url"]),
-                 f"{r['archetype_before']} → {r['archetype_now']}" if r["archetype_before"] != r["archetype_now"]
-                 else r["archetype_now"]] for _, r in ch.head(25).iterrows()]
-        s["blocks"].append(table(["company", f"title on {prev}", f"title on {dt}", "archetype"], rows,
-                                 f"Renamed or re-tagged postings (first 25 of {len(ch):,})."))
+        # one line per change: a company's copies of one ad (several cities) are renamed together
+        ch = ch.assign(change=[f"{a} → {b}" if a != b else b for a, b in
+                               zip(ch["archetype_before"], ch["archetype_now"], strict=True)])
+        grouped = (ch.groupby(["company", "title_before", "title_now", "change"], sort=True, dropna=False)
+                   .agg(postings=("posting_id", "size"), url=("url", "first")).reset_index())
+        rows = [[r["company"], r["title_before"], link(r["title_now"], r["url"]), r["change"], _n(r["postings"])]
+                for _, r in grouped.head(25).iterrows()]
+        s["blocks"].append(table(["company", f"title on {prev}", f"title on {dt}", "archetype", "postings"], rows,
+                                 f"Renamed or re-tagged postings, copies of one ad on one line (first 25 of "
+                                 f"{len(grouped):,} changes, {len(ch):,} postings).", {4}))
     return s
 
 
