@@ -84,7 +84,8 @@ def salary(dt: date, f: dict[str, Any], minimum: int) -> dict:
             charts.hbar(share.index.tolist(), share["pct_with_salary"].tolist(), "% of open postings stating pay",
                         fmt="{:.1f}%", notes=[f"{int(w)} of n={int(o)}" for w, o in
                                               zip(share["with_salary"], share["open"], strict=True)], suppressed=sup),
-            f"Share of postings open on {dt} (description read) that state pay, by archetype; "
+            f"Share of postings open on {dt} (description read) that state pay, by archetype (n in each bar's "
+            "label); "
             f"{total_paid:,} of {total_open:,} overall ({_pct(total_paid, total_open)}); archetypes with fewer than "
             f"{minimum} postings greyed.",
             fig("salary_share", share.reset_index(), "Per archetype (description read): open postings, those "

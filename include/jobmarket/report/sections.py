@@ -205,7 +205,7 @@ def _mix(dt, f, span, minimum) -> dict:
         s["blocks"].append(chart(
             charts.lines([str(d) for d in pivot.index], series, "open postings, description read"),
             f"Open postings whose description was read, per archetype and crawl date, {span}; 'other' left out; "
-            f"n on {dt} = {total:,}.",
+            f"n = {total:,} on {dt}.",
             fig("archetype_trend", trend, "Per crawl date and archetype: open postings whose description was read.",
                 total)))
     else:
