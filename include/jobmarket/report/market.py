@@ -207,7 +207,8 @@ def time_on_market(dt: date, f: dict[str, Any], minimum: int) -> dict:
             curves[f"{name} (n={n})"] = ([c["t"] for c in curve], [c["survival"] for c in curve])
         at = {h: next((c["survival"] for c in reversed(curve) if c["t"] <= h), None) for h in (30, 60, 90)}
         rows.append([name, _n(n), _n(events), _n(dropped),
-                     f"{med:.0f}" if med is not None else (f"> {curve[-1]['t']:.0f}" if curve else "-"),
+                     f"{med:.0f}" if med is not None else (f"> {curve[-1]['t']:.0f}" if curve else
+                                                           "no closing yet" if not events else "too few at risk"),
                      ", ".join(f"{h}d {100 * v:.0f}%" for h, v in at.items() if v is not None) or "-"])
         recs += [{"group": name, "n": n, **c} for c in curve]
     if curves:
@@ -222,6 +223,7 @@ def time_on_market(dt: date, f: dict[str, Any], minimum: int) -> dict:
         s["blocks"].append(empty(f"No closing observed on {dt} with {minimum} or more postings at risk: no curve yet."))
     s["blocks"].append(table(["group", "n", "closed", "left out (no start date)", "median days open (KM)",
                               "still open after"], rows,
-                             f"Kaplan-Meier per group, as known on {dt}; '> x' when the curve never reaches 50%.",
+                             f"Kaplan-Meier per group, as known on {dt}; '> x': still above 50% at day x, the last "
+                             f"closing with at least {minimum} postings at risk.",
                              {1, 2, 3, 4}))
     return s
