@@ -178,6 +178,7 @@ class SmartRecruitersAdapter(Adapter):
             title=title,
             url=url,
             company=company.get("name"),
+            apply_url=clean(p.get("applyUrl")),
             location=location,
             remote=remote,
             workplace_type=workplace_type,
