@@ -260,7 +260,7 @@ def _company(segment: str) -> str | None:
     text = _URL_IN_TEXT.sub(" ", segment)
     text = re.split(r"\s+[-–—]\s+|\s+(?:is|are) hiring\b", text, maxsplit=1)[0]
     text = re.sub(r"^\s*(?:at|hey hn[!,.:]*|hi hn[!,.:]*)\s+", "", text, flags=re.I)
-    text = re.sub(r"\s*[(\[](?:YC|Y Combinator)\b[^)\]]*[)\]]", "", text)  # "telli (YC F24)"
+    text = re.sub(r"\s*[(\[](?:YC|Y Combinator)\b[^)\]]*(?:[)\]]|$)", "", text)  # "telli (YC F24)"
     text = _MULTI.sub("", text)
     text = re.sub(r"(?:\s*(?:\([^)]*\)|\[[^\]]*\]))+\s*$", "", text)  # "Apigee (Palo Alto, REMOTE)"
     return clean(text.strip(" ,:|-[]*"))
@@ -272,8 +272,24 @@ _PLACE = re.compile(
     r"usa?|uk|canada|palo alto|mountain view|san jose|san diego|denver|portland|atlanta|washington|dc|"
     r"tel aviv|singapore|sydney|bangalore|india|germany|worldwide|anywhere|sweden|stockholm|netherlands|spain|"
     r"france|japan|tokyo|china|israel|australia|switzerland|austria|poland|portugal|lisbon|barcelona|madrid|"
-    r"emea|apac|latam|americas|hybrid|in[- ]office|relocation|visa|h1b|intern(?:s|ship)?)\b|^[A-Z][a-z]+(?: [A-Z][a-z]+)*,\s?[A-Z]{2}\b",
+    r"emea|apac|latam|americas|hybrid|in[- ]office|relocation|visa|h1b|intern(?:s|ship)?|norway|oslo|denmark|"
+    r"copenhagen|finland|helsinki|estonia|ireland|italy|milan|belgium|brussels|mexico|brazil|argentina|"
+    r"korea|seoul|vietnam|philippines|indonesia|nigeria|kenya|egypt|uae|dubai|pakistan|miami|ny|ca|"
+    r"cambridge|oakland|berkeley|santa monica|irvine|pittsburgh|philadelphia|baltimore|raleigh|durham|"
+    r"montreal|vancouver|ottawa|waterloo|melbourne|auckland|hong kong|shanghai|beijing|taipei|bengaluru)\b|^[A-Z][a-z]+(?: [A-Z][a-z]+)*,\s?[A-Z]{2}\b",
     re.I)
+_GLUE = {"the", "and", "or", "of", "in", "based", "area", "city", "greater", "only", "ok", "preferred", "office"}
+
+
+def _is_place(text: str) -> bool:
+    """Whether a header field names only places or work modes ("Bangalore,
+    India", "San Francisco, CA", "REMOTE (EU)"), not a company ("The New York Times")."""
+    if not _PLACE.search(text):
+        return False
+    rest = re.sub(r"[\W\d_]+", " ", _PLACE.sub(" ", text)).split()
+    return all(w.lower() in _GLUE or (len(w) <= 2 and w.isupper()) for w in rest)
+
+
 _LEAD_SPLIT = re.compile(r"\s+[-–—/]\s+|\s*[|;]\s*")
 _SUFFIX = re.compile(r",\s*(?:inc|llc|ltd|gmbh|co|corp|s\.?a|b\.?v|ab|oy)\b\.?", re.I)
 
@@ -288,11 +304,11 @@ def _lead_name(header: str) -> str | None:
         return None  # "COMPANY: X" lines are read as labels
     for part in [p for p in _LEAD_SPLIT.split(header) if p.strip()][:2]:
         name = _company(part) or ""
-        if _PLACE.search(name):
+        if _is_place(name):
             continue
         if "," in name and not _SUFFIX.search(name):
             name = name.split(",", 1)[0].strip()
-        if (name and len(name.split()) <= 5 and not _PLACE.search(name) and not _ROLE.search(name)
+        if (name and len(name.split()) <= 5 and not _is_place(name) and not _ROLE.search(name)
                 and not _employment(name) and not _SALARY.search(name) and name[:1].isalnum()):
             return name
     return None
@@ -410,7 +426,8 @@ def _post(hit: dict[str, Any], ctx: BoardContext) -> list[dict[str, Any]]:
 
 _HIRING = re.compile(r"\b(?:is|are|we'?re|we are|now|currently|actively)\s+hiring\b|\bhiring\s*(?::|for\b)|"
                      r"\b(?:we'?re|we are|is|are)\s+(?:\w+\s+){0,2}looking\s+(?:for|to\s+hire)\b|"
-                     r"\bjoin\s+(?:us|our)\b|\bopen\s+(?:roles?|positions?)\b|\bapply\b|\bopenings?\b", re.I)
+                     r"\bjoin\s+(?:us|our)\b|\b(?:open|new)\s+(?:roles?|positions?)\b|\b(?:roles?|positions?)\s+(?:open|available)\b|"
+                     r"\ball\s+(?:positions|roles)\b|\bapply\b|\bopenings?\b", re.I)
 _SEEKER = re.compile(r"\bwilling to relocate\b|^\s*(?:resume|cv)\s*:|\b(?:i'?m|i am)\s+(?:currently\s+)?"
                      r"(?:looking|searching|seeking)\s+(?:for\s+)?(?:a\s+)?(?:new\s+)?(?:job|work|role|position|"
                      r"opportunit)", re.I | re.M)
@@ -419,7 +436,7 @@ _NOT_AD = re.compile(r"^\s*(?:\[(?:flagged|dead|deleted)\]|not hiring\b|thank(?:
 
 def is_job_ad(html: str) -> bool:
     """Whether a top-level comment reads as a job ad (see the module doc)."""
-    text = html_to_text(html.replace("<p>", "\n<p>")) or ""
+    text = (html_to_text(html.replace("<p>", "\n<p>")) or "").replace("\u2019", "'")
     if _NOT_AD.search(text) or _SEEKER.search(text):
         return False
     first = text.split("\n", 1)[0]
@@ -465,11 +482,11 @@ def parse_post(hit: dict[str, Any], ctx: BoardContext) -> list[dict[str, Any]]:
             roles.extend((r, None) for r in _split_roles(first))  # "Senior X Engineer | Remote | ..."
         else:
             company = _company(first)
-        if company and _PLACE.search(company):
+        if company and _is_place(company):
             company = None  # "Stockholm, Sweden | ...": the thread once asked posts to lead with the place
         if not company:  # "Software Engineer | True Link Financial | San Francisco, CA"
             company = next((_company(seg) for seg, kind in zip(rest, kinds, strict=True)
-                            if kind == "location" and not _PLACE.search(seg) and len(seg.split()) <= 5
+                            if kind == "location" and not _is_place(seg) and len(seg.split()) <= 5
                             and not _URL_IN_TEXT.search(seg)), None)
         for seg, kind in zip(rest, kinds, strict=True):
             if kind == "role":
