@@ -150,7 +150,7 @@ class WorkdayAdapter(ListDetailAdapter):
     def parse_records(self, body: bytes | str, ctx: BoardContext) -> Parsed:
         data = load_json(body, ctx)
         out = Parsed()
-        if isinstance(data, dict) and "jobPostingInfo" in data:
+        if isinstance(data, dict) and "jobPostings" not in data:  # a detail
             out.extend(self.one(data, ctx, build=self._detail))
             schema_changed(out, 1, ctx)
             return out
@@ -189,7 +189,9 @@ class WorkdayAdapter(ListDetailAdapter):
         )
 
     def _detail(self, data: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
-        info = mapping(data.get("jobPostingInfo"))
+        info = require(data, "jobPostingInfo", ctx)
+        if not isinstance(info, dict):
+            raise RecordRejected("jobPostingInfo:type", {"jobPostingInfo": repr(info)[:200]})
         title = require(info, "title", ctx, where="jobPostingInfo")
         url = clean(info.get("externalUrl"))
         native_id = (url.rstrip("/").rsplit("/", 1)[-1] if url else None) or clean(info.get("jobPostingId"))
