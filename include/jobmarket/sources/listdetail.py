@@ -1,5 +1,5 @@
 """Families that list postings, then fetch one detail per posting for its text
-(Workday, BambooHR).
+(Workday, BambooHR, SmartRecruiters).
 
 A detail is an *optional* response: when it fails (404 because the posting
 closed between the two requests, a 500, a timeout), the board still lands and
@@ -46,6 +46,10 @@ class ListDetailAdapter(Adapter):
     def detail_url(self, source, board, posting_key: str) -> str:
         raise NotImplementedError
 
+    def detail_name(self, posting_key: str, n: int) -> str:
+        """The raw file name of the ``n``-th detail (keys may hold ``/``: numbered)."""
+        return f"detail-{n:05d}"
+
     def parse_kind(self, kind: str) -> bool:
         return kind in ("list", "detail")
 
@@ -71,7 +75,7 @@ class ListDetailAdapter(Adapter):
             url = self.detail_url(source, board, key)
             etag, last_modified, _ = conditional.get(url, (None, None, None))
             result = client.get(url, source=source, etag=etag, last_modified=last_modified)
-            plans.append(FetchPlan(name=f"detail-{len(plans) - len(pages) + 1:05d}", result=result, kind="detail",
+            plans.append(FetchPlan(name=self.detail_name(key, len(plans) - len(pages) + 1), result=result, kind="detail",
                                    meta={"posting": key, "optional": True}))
             if result.ok or result.not_modified:
                 in_a_row = 0
