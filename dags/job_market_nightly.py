@@ -45,6 +45,7 @@ CURATED_POSTINGS = Asset(name="jobmarket_curated_postings", uri="file:///jobmark
 FAMILIES = (
     "greenhouse", "lever", "ashby", "smartrecruiters", "workable", "recruitee",
     "remoteok", "remotive", "arbeitnow", "himalayas", "hn", "jsonld",
+    "workday", "teamtailor", "personio", "bamboohr", "pinpoint", "rippling", "eightfold",
 )
 # Production waits minutes between task retries; tests and the native stack
 # shorten it through the environment (read here, no Variable at parse time).

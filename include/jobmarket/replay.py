@@ -63,6 +63,13 @@ PRODUCTION_LIMITS: dict[str, dict[str, float | int]] = {
     "himalayas": {"rate_per_second": 0.5, "burst": 1, "max_concurrency": 1},
     "hn": {"rate_per_second": 1, "burst": 1, "max_concurrency": 1},
     "jsonld": {"rate_per_second": 0.5, "burst": 1, "max_concurrency": 1},
+    "workday": {"rate_per_second": 0.5, "burst": 1, "max_concurrency": 1},
+    "teamtailor": {"rate_per_second": 0.5, "burst": 1, "max_concurrency": 1},
+    "personio": {"rate_per_second": 0.5, "burst": 1, "max_concurrency": 1},
+    "bamboohr": {"rate_per_second": 0.5, "burst": 1, "max_concurrency": 1},
+    "pinpoint": {"rate_per_second": 0.5, "burst": 1, "max_concurrency": 1},
+    "rippling": {"rate_per_second": 0.5, "burst": 1, "max_concurrency": 1},
+    "eightfold": {"rate_per_second": 0.5, "burst": 1, "max_concurrency": 1},
 }
 # The client's own default for an entry that sets nothing (SourceConfig).
 CLIENT_DEFAULT_LIMITS: dict[str, float | int] = {"rate_per_second": 1, "burst": 1, "max_concurrency": 2}
@@ -255,14 +262,20 @@ def all_families_bundle(fixtures: Path = SHARED_FIXTURES, dt: str = DEFAULT_REPL
                                                    ``search?tags=comment,story_<id>&hitsPerPage=1000&page=0``
     jsonld           rebase-1000, icims-11169      each page as a listing carrying JobPosting JSON-LD
                                                    (``options.boards.<token>.listing_path``)
+    teamtailor       1komma5, upcloud              the two feeds (UpCloud's broken appended row included)
+    personio         clark, personio               the two XML feeds
+    pinpoint         aawdc                         ``pinpoint/aawdc_postings.json``
+    rippling         11fs                          ``rippling/11fs_board_jobs.json``
+    eightfold        fcx/fcx.com                   the 3 recorded positions (``count`` set to 3)
+    bamboohr         holisticai                    the composite split into the list and 12 details
     ===============  ============================  ======================================================
 
     Not served: the other Greenhouse single recordings (the crawl has those
     boards), the trimmed RemoteOK/Remotive subsets, the BoschGroup
     SmartRecruiters detail (no list recording of that company), the HN HTML
-    pages and robots.txt texts (the adapter reads Algolia only), and every
-    family with recordings but no adapter yet (Jobicy, Workday, Teamtailor,
-    Personio, BambooHR, Pinpoint, Rippling, Eightfold).
+    pages and robots.txt texts (the scrape reads Algolia), Jobicy
+    (no adapter), Workday (its list is a POST) and the other BambooHR list
+    (no details recorded).
     """
     b = fixture_bundle(fixtures, dt)
     b.origin = f"{fixtures} (dt={dt}; all families)"
@@ -324,6 +337,36 @@ def all_families_bundle(fixtures: Path = SHARED_FIXTURES, dt: str = DEFAULT_REPL
         b.add_route("/hn/api/v1/search_by_date", stories, query="tags=story,author_whoishiring&hitsPerPage=20")
         b.add("hn", f"whoishiring-{month}", "/hn/api/v1/search", comments,
               query=f"tags=comment,story_{story_id}&hitsPerPage=1000&page=0")
+
+    # Families added for coverage (issue 19), at the path-prefix form of their
+    # base_url. Workday is not served: its list is a POST, which this server
+    # does not answer (tests/sources serve it from their own server).
+    for family, pattern, route in (
+        ("teamtailor", "teamtailor/*_jobs_json_feed.json", "/teamtailor/{board}/jobs.json"),
+        ("personio", "personio/*.xml", "/personio/{board}/xml"),
+        ("pinpoint", "pinpoint/*_postings.json", "/pinpoint/{board}/postings.json"),
+        ("rippling", "rippling/*_board_jobs.json", "/rippling/platform/api/ats/v1/board/{board}/jobs"),
+    ):
+        for f in sorted(boards.glob(pattern)):
+            board = f.stem.split("_")[0]
+            b.add(family, board, route.format(board=board), f)
+    if f := first("eightfold/*_apply_v2_jobs.json"):
+        data = json.loads(f.read_bytes())
+        tenant = f.stem.split("_")[0]
+        # The recording holds 3 of 256 positions: served as the whole board.
+        b.add("eightfold", f"{tenant}/{data.get('domain')}", f"/eightfold/{tenant}/api/apply/v2/jobs",
+              query=f"domain={data.get('domain')}&start=0&num=10",
+              body=json.dumps({**data, "count": len(data.get("positions") or [])}).encode())
+    if f := first("bamboohr/*_COMPOSITE.json"):
+        # The recorder's list+detail composite, split back into the two responses.
+        data = json.loads(f.read_bytes())
+        company = f.stem.split("_")[0]
+        listed = [{k: v for k, v in j.items() if k != "detail"} for j in data.get("result") or []]
+        b.add("bamboohr", company, f"/bamboohr/{company}/careers/list", body=json.dumps({**data, "result": listed}).encode())
+        for j in data.get("result") or []:
+            if isinstance(j.get("detail"), dict):
+                b.add_route(f"/bamboohr/{company}/careers/{j['id']}/detail",
+                            body=json.dumps({"result": {"jobOpening": j["detail"]}}).encode())
 
     jsonld_boards: dict[str, dict[str, str]] = {}
     for token, pattern, path in (

@@ -27,14 +27,23 @@ EXPECTED = {
     "remotive": 18,
     "arbeitnow": 3,
     "himalayas": 20,  # page 1 only: options.max_jobs 20
-    "hn": 261,  # 207 top-level comments of May 2026 -> 261 postings (docs/sources.md)
+    "hn": 245,  # 207 top-level comments of May 2026: 191 job ads -> 245 postings (docs/sources.md)
     "jsonld": 2,  # the rebase page and the iCIMS page, one JobPosting each
+    "teamtailor": 5,  # 1komma5 2 + upcloud 3 (its broken appended row quarantined)
+    "personio": 5,  # clark 4 + personio 1
+    "pinpoint": 3,
+    "rippling": 2,
+    "eightfold": 3,
+    "bamboohr": 12,  # holisticai: list + 12 details
 }
 GREENHOUSE_SUBSET = 12
 # Families with recordings in the shared fixtures but no adapter yet (each its
 # own piece of work). Listed so that a recording of yet another family fails the
 # coverage test with a clear message, instead of passing unnoticed.
-NO_ADAPTER_YET = {"bamboohr", "eightfold", "jobicy", "personio", "pinpoint", "rippling", "teamtailor", "workday"}
+NO_ADAPTER_YET = {"jobicy"}
+# Families with an adapter and recordings that the replay server cannot serve:
+# Workday lists by POST (tests/sources/test_new_families.py scrapes it from its own server).
+NOT_REPLAYED = {"workday"}
 NOT_A_FAMILY = {"robots"}  # robots.txt texts
 
 
@@ -129,7 +138,7 @@ def test_all_families_bundle_covers_every_family_with_recordings(fixtures_dir):
         "a family that has an adapter now leaves NO_ADAPTER_YET and is served by all_families_bundle")
     b = all_families_bundle(fixtures_dir, CRAWL_DATE)
     supported = recorded & set(REGISTRY)
-    assert supported - set(b.boards) == set(), "families with an adapter and a recording, not served"
+    assert supported - set(b.boards) == NOT_REPLAYED, "families with an adapter and a recording, not served"
     assert set(b.boards) <= supported, "served without a recording or without an adapter"
     assert len(b.boards["greenhouse"]) == 390
     assert b.boards["hn"] == ["whoishiring-2026-05"]

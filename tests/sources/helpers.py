@@ -25,6 +25,7 @@ class Reply:
 class BoardServer:
     routes: dict[str, Reply] = field(default_factory=dict)
     hits: list[str] = field(default_factory=list)
+    posted: list[bytes] = field(default_factory=list)
     url: str = ""
 
     def add(self, path_and_query: str, body: bytes | str | Path, status: int = 200,
@@ -49,6 +50,24 @@ class Handler(BaseHTTPRequestHandler):
         else:
             board.hits.append(self.path)
             reply = board.routes.get(self.path) or Reply(b'{"error":"not found"}', 404)
+        self._send(reply)
+
+    def do_POST(self):  # noqa: N802
+        """A JSON search body (Workday's list): routed as ``<path>#offset=<n>``."""
+        import json
+
+        board: BoardServer = self.server.board  # type: ignore[attr-defined]
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            offset = json.loads(raw).get("offset")
+        except (ValueError, AttributeError):
+            offset = None
+        key = f"{self.path}#offset={offset}"
+        board.hits.append(f"POST {key}")
+        board.posted.append(raw)
+        self._send(board.routes.get(key) or Reply(b'{"error":"not found"}', 404))
+
+    def _send(self, reply: Reply):
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))

@@ -126,6 +126,15 @@ CASES: tuple[Case, ...] = (
     Case("himalayas", "other/himalayas_jobs_api_page1_2026-05.json", _under("jobs"),
          lambda d: {**d, "jobs": d["jobs"][:8]}),
     Case("hn", "hn/algolia_search_comments_story_47975571_may2026.json", _top_level_comments, _hn),
+    Case("workday", "workday/hitachi_cxs_jobs_list_page1.json", _under("jobPostings"),
+         lambda d: {**d, "jobPostings": d["jobPostings"][:8]}),
+    Case("workday", "workday/accenture_cxs_job_detail.json", lambda doc: [()]),
+    Case("teamtailor", "teamtailor/upcloud_jobs_json_feed.json", _under("items")),
+    Case("bamboohr", "bamboohr/holisticai_list_plus_detail_COMPOSITE.json", _under("result"),
+         lambda d: {**d, "result": d["result"][:6], "meta": {"totalCount": 6}}),
+    Case("pinpoint", "pinpoint/aawdc_postings.json", _under("data")),
+    Case("rippling", "rippling/11fs_board_jobs.json", _top_list),
+    Case("eightfold", "eightfold/fcx_apply_v2_jobs.json", _under("positions")),
 )
 FAMILIES = tuple(dict.fromkeys(c.family for c in CASES)) + ("jsonld",)
 

@@ -21,7 +21,8 @@ def _parse_plans(family, plans, board="b"):
     rows = []
     for p in plans:
         if adapter.parse_kind(p.kind):
-            rows.extend(adapter.parse(p.result.body, BoardContext(family, board, url=p.result.url)))
+            rows.extend(adapter.parse(p.result.body, BoardContext(family, board, url=p.result.url,
+                                                                  meta=p.meta or None)))
     return rows
 
 
@@ -51,20 +52,26 @@ def test_smartrecruiters_pages_list_then_fetches_every_detail(fixtures_dir, boar
     assert (ds["salary_min"], ds["salary_max"], ds["salary_currency"], ds["salary_period"]) == (1800.0, 2400.0, "MYR", "month")
 
 
-def test_smartrecruiters_detail_500_fails_the_board(fixtures_dir, board_server, client, tmp_path):
+def test_smartrecruiters_detail_500_keeps_the_list_row(fixtures_dir, board_server, client, tmp_path):
     from jobmarket.core.lake import Lake
+    from jobmarket.steps.parse import parse_board_dir
     from jobmarket.steps.scrape import scrape_board
 
     _sr_routes(board_server, page_size=100, fail=SR_IDS[1])
     source = make_source("smartrecruiters", board_server.url + "/sr", boards=("WesternDigital",))
     lake = Lake(tmp_path / "lake")
-    manifest = scrape_board(client, lake, source, source.boards[0], date(2026, 8, 3), "test")
-    assert manifest["status"] == "failed"
-    assert "HTTP 500" in manifest["error"]
-    assert manifest["landed"] == []  # nothing of the board lands
-    assert [f["name"] for f in manifest["files"]] == ["page-0001", f"detail-{SR_IDS[0]}", f"detail-{SR_IDS[1]}"]
+    dt = date(2026, 8, 3)
+    manifest = scrape_board(client, lake, source, source.boards[0], dt, "test")
+    assert manifest["status"] == "ok"
+    assert "HTTP 500" in manifest["error"] and SR_IDS[1] in manifest["error"]  # recorded, not silent
+    assert manifest["landed"] == ["page-0001", f"detail-{SR_IDS[0]}", f"detail-{SR_IDS[2]}"]
     assert board_server.hits.count(f"/sr/v1/companies/WesternDigital/postings/{SR_IDS[1]}") == 2  # retried once
-    assert f"/sr/v1/companies/WesternDigital/postings/{SR_IDS[2]}" not in board_server.hits
+    rows = parse_board_dir(lake, source, "WesternDigital", lake.raw_dir("smartrecruiters", "WesternDigital", dt),
+                           manifest)
+    assert sorted(r["native_id"] for r in rows) == sorted(SR_IDS)  # none dropped, none twice
+    kept = {r["native_id"]: r for r in rows}[SR_IDS[1]]
+    assert kept["title"] == "Intern - Data Science" and kept["description"] is None  # its list row
+    assert all(r["description"] for r in rows if r["native_id"] != SR_IDS[1])
 
 
 def test_smartrecruiters_page_cap_fails_instead_of_truncating(fixtures_dir, board_server, client):

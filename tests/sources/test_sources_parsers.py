@@ -98,9 +98,16 @@ def test_smartrecruiters_list_entries_without_text(fixtures_dir):
     assert r["url"] == "https://jobs.smartrecruiters.com/WesternDigital/744000141229015"
 
 
-def test_smartrecruiters_lists_are_not_parsed_in_the_pipeline():
+def test_smartrecruiters_list_in_the_pipeline_yields_only_postings_without_detail(fixtures_dir):
+    """Landed by a scrape, a list page carries ``meta.without_detail``: it
+    gives records only for those postings, the details give the others."""
+    body = (BOARDS / "smartrecruiters/postings_list_3.json").read_bytes()
     adapter = get_adapter("smartrecruiters")
-    assert adapter.parse_kind("detail") and not adapter.parse_kind("list")
+    assert adapter.parse_kind("detail") and adapter.parse_kind("list")
+    none = adapter.parse(body, BoardContext("smartrecruiters", "WesternDigital", meta={"without_detail": []}))
+    one = adapter.parse(body, BoardContext("smartrecruiters", "WesternDigital",
+                                           meta={"without_detail": ["744000141229015"]}))
+    assert none == [] and [r["native_id"] for r in one] == ["744000141229015"]
 
 
 def test_workable_fields(fixtures_dir):

@@ -32,13 +32,27 @@ from typing import Any
 MANIFEST = "_manifest.json"
 
 
+def board_folder(token: str) -> str:
+    return token.replace("%", "%25").replace("/", "%2F")
+
+
+def board_token(folder: str) -> str:
+    return folder.replace("%2F", "/").replace("%25", "%")
+
+
 class Lake:
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root)
 
     # -- paths ----------------------------------------------------------------
     def raw_dir(self, family: str, board: str, dt: date | str) -> Path:
-        return self.root / "raw" / f"source={family}" / f"board={board}" / f"dt={dt}"
+        return self.board_dir(family, board) / f"dt={dt}"
+
+    def board_dir(self, family: str, board: str) -> Path:
+        """A board's raw folder. Tokens naming a site within a tenant
+        (Workday ``nvidia.wd5/NVIDIAExternalCareerSite``) carry a ``/``: it is
+        percent-encoded so the board stays one folder (other tokens unchanged)."""
+        return self.root / "raw" / f"source={family}" / f"board={board_folder(board)}"
 
     def raw_boards(self, family: str, dt: date | str) -> list[tuple[str, Path]]:
         base = self.root / "raw" / f"source={family}"
@@ -47,7 +61,7 @@ class Lake:
             for board_dir in sorted(base.glob("board=*")):
                 d = board_dir / f"dt={dt}"
                 if (d / MANIFEST).is_file():
-                    out.append((board_dir.name.split("=", 1)[1], d))
+                    out.append((board_token(board_dir.name.split("=", 1)[1]), d))
         return out
 
     def work_dir(self, step: str, dt: date | str) -> Path:

@@ -111,7 +111,12 @@ NORMALIZED_COLUMNS: tuple[Column, ...] = (
     Column("employment_type", "string", True, "Employment type as published (Full-time, Contract, ...)."),
     Column("posted_at", _TS, True, "When the board says the posting was first published (UTC)."),
     Column("updated_at", _TS, True, "When the board says the posting was last updated (UTC)."),
-    Column("url", "string", False, "Public URL of the posting."),
+    Column("url", "string", False,
+           "Where the posting is published: the board's own page of it (for Hacker News the comment's item page, "
+           "for aggregators such as Remote OK their page of the job, as their terms ask)."),
+    Column("apply_url", "string", True,
+           "Link to apply, as the source gives it (an ATS apply form, the employer's careers page, a mailto: from a "
+           "Hacker News comment); null when the source gives none."),
     Column("description", "string", True,
            "Description as plain text (HTML converted, entities decoded, scripts/styles dropped). Null when the source response carries none (e.g. Greenhouse lists without content=true)."),
     Column("salary_min", "float64", True, "Lower bound of the advertised pay, as structured by the source."),

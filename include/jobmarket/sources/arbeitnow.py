@@ -38,6 +38,8 @@ from jobmarket.text import html_to_text
 DEFAULT_MAX_PAGES = 50
 # Every description ends with this promotional line of Arbeitnow's own.
 _PROMO = re.compile(r"\s*<p>\s*Find <a [^>]*>Jobs in Germany</a> on Arbeitnow\s*(?:</a>)?\s*(?:</p>)?\s*$", re.I)
+_PROMO_TEXT = re.compile(r"(?:\n|^)[ \t]*Finde?\s+Jobs\s+in\s+(?:Germany|Deutschland)\s+(?:on|auf)\s+Arbeitnow"
+                         r"[ \t.!]*\s*$", re.I)
 _ESCAPED_TAG = re.compile(r"&lt;/?[a-z][a-z0-9]*[\s&/]", re.I)
 
 
@@ -49,7 +51,9 @@ def _description(value: Any) -> str | None:
     text = _PROMO.sub("", value)
     if _ESCAPED_TAG.search(text):
         text = html.unescape(text)
-    return html_to_text(text)
+    # The promo also arrives in forms the HTML pattern misses (entity-escaped
+    # with the employer's HTML, no <p>, a German wording): drop it as text too.
+    return _PROMO_TEXT.sub("", html_to_text(text) or "").strip() or None
 
 
 

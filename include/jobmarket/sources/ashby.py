@@ -73,6 +73,7 @@ class AshbyAdapter(Adapter):
             native_id,
             title=title,
             url=url,
+            apply_url=clean(j.get("applyUrl")),
             location=clean(j.get("location")),
             remote=remote,
             workplace_type=workplace_type,

@@ -73,6 +73,9 @@ class BoardContext:
     company: str | None = None
     url: str | None = None
     fetched_at: datetime | None = None
+    # The landed file's ``meta`` (list+detail families read which listed
+    # postings have no detail from it); None outside a scrape (``jobmarket parse FILE``).
+    meta: dict[str, Any] | None = None
 
 
 @dataclass
@@ -317,6 +320,7 @@ def posting(
         "posted_at": None,
         "updated_at": None,
         "url": clean(url),
+        "apply_url": None,
         "description": None,
         "salary_min": None,
         "salary_max": None,

@@ -35,9 +35,19 @@ KNOWN_FAMILIES = (
     "himalayas",
     "hn",
     "jsonld",
+    "workday",
+    "teamtailor",
+    "personio",
+    "bamboohr",
+    "pinpoint",
+    "rippling",
+    "eightfold",
 )
 
-_BOARD_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
+# A slug, or ``<tenant>/<site>`` for families whose boards are sites within a
+# tenant (Workday ``nvidia.wd5/NVIDIAExternalCareerSite``, Eightfold
+# ``fcx/fcx.com``): one ``/`` at most, see docs/sources.md.
+_BOARD_TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*(/[A-Za-z0-9][A-Za-z0-9._\-]*)?$")
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,9 @@ class HimalayasAdapter(Adapter):
     def _one(self, j: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
         native_id = require(j, "guid", ctx)
         title = require(j, "title", ctx)
-        url = j.get("applicationLink") or native_id
+        # guid is the job's Himalayas page (where it is published);
+        # applicationLink where to apply (today the same page, not always).
+        url = native_id if str(native_id).startswith("http") else j.get("applicationLink") or native_id
         lo, hi = _number(j.get("minSalary")), _number(j.get("maxSalary"))
         salary: dict[str, Any] = {}
         if lo is not None or hi is not None:
@@ -121,6 +123,7 @@ class HimalayasAdapter(Adapter):
             native_id,
             title=title,
             url=url,
+            apply_url=clean(j.get("applicationLink")),
             company=require(j, "companyName", ctx),
             location=location or "Worldwide",
             remote=True,

@@ -10,14 +10,28 @@ Board tokens: ``whoishiring`` reads the newest thread; ``whoishiring-YYYY-MM``
 reads the thread of that month (failing the board if it is not among the
 listed stories).
 
-Only top-level comments (``parent_id == story_id``) are job posts. The first
+Only top-level comments (``parent_id == story_id``) can be job posts, and
+only those that read as one (:func:`is_job_ad`): a header of ``|`` or ``;``
+separated fields, or hiring words ("is hiring", "we're looking for", "join
+us", "apply"), and not a job seeker's "Who wants to be hired?" layout
+(RESUME / WILLING TO RELOCATE), a "not hiring" note, a thank-you or other meta
+comment, or a flagged/deleted one. The first
 line of a post is, by the thread's own rules, ``Company | Role | Location |
 REMOTE/ONSITE | Salary | URL`` in any order; it is read segment by segment.
 A post naming several roles (``A + B``, ``A, B & C``) becomes one posting per
 role (native id ``<comment id>-<n>``); a post whose first line names no role
-keeps that line as its title. ``url`` is the post's apply link (a link whose
-text or target mentions apply/careers/jobs, else the first link), else the
-comment's permalink. The description is the whole comment as text.
+keeps that line as its title. ``company`` is read from the post (the header's
+first field, "Role at Company", "Acme is hiring", "COMPANY:" lines, "Acme is
+a ..." / "join Acme" in the text, else the domain of its first non-ATS link),
+never the board token: a job ad naming no company is rejected
+(``company:not_named``, quarantined). ``url`` is the comment's own page
+``https://news.ycombinator.com/item?id=<comment id>`` (where the posting is
+published); ``apply_url`` the post's apply link (a link whose text or target
+mentions apply/careers/jobs, else the first link; a role's own link for posts
+listing roles), null when the post has none. The description is the whole
+comment as text.
+
+Saved HTML pages of a thread parse too (:mod:`jobmarket.sources.hn_html`).
 """
 
 from __future__ import annotations
@@ -173,7 +187,9 @@ class HackerNewsAdapter(Adapter):
                 return plans
 
     def parse_records(self, body: bytes | str, ctx: BoardContext) -> Parsed:
-        data = load_json(body, ctx)
+        from jobmarket.sources.hn_html import html_hits, looks_like_html
+
+        data = {"hits": html_hits(body)} if looks_like_html(body) else load_json(body, ctx)
         hits = require(data, "hits", ctx, where="response")
         if not isinstance(hits, list):
             raise ParseError(f"{ctx.family}/{ctx.board}: 'hits' is {type(hits).__name__}, expected a list")
@@ -242,9 +258,92 @@ def _split_roles(segment: str) -> list[str]:
 
 def _company(segment: str) -> str | None:
     text = _URL_IN_TEXT.sub(" ", segment)
-    text = re.split(r"\s+[-–—]\s+|\s+is hiring\b", text, maxsplit=1)[0]
-    text = re.sub(r"^\s*at\s+", "", text, flags=re.I)
-    return clean(text.strip(" ,:|-"))
+    text = re.split(r"\s+[-–—]\s+|\s+(?:is|are) hiring\b", text, maxsplit=1)[0]
+    text = re.sub(r"^\s*(?:at|hey hn[!,.:]*|hi hn[!,.:]*)\s+", "", text, flags=re.I)
+    text = re.sub(r"\s*[(\[](?:YC|Y Combinator)\b[^)\]]*(?:[)\]]|$)", "", text)  # "telli (YC F24)"
+    text = _MULTI.sub("", text)
+    text = re.sub(r"(?:\s*(?:\([^)]*\)|\[[^\]]*\]))+\s*$", "", text)  # "Apigee (Palo Alto, REMOTE)"
+    return clean(text.strip(" ,:|-[]*"))
+
+
+_PLACE = re.compile(
+    r"\b(?:san francisco|sf|bay area|silicon valley|new york|nyc|brooklyn|manhattan|london|boston|berlin|seattle|"
+    r"toronto|austin|los angeles|la|chicago|paris|amsterdam|munich|vienna|zurich|dublin|remote|onsite|europe|"
+    r"usa?|uk|canada|palo alto|mountain view|san jose|san diego|denver|portland|atlanta|washington|dc|"
+    r"tel aviv|singapore|sydney|bangalore|india|germany|worldwide|anywhere|sweden|stockholm|netherlands|spain|"
+    r"france|japan|tokyo|china|israel|australia|switzerland|austria|poland|portugal|lisbon|barcelona|madrid|"
+    r"emea|apac|latam|americas|hybrid|in[- ]office|relocation|visa|h1b|intern(?:s|ship)?|norway|oslo|denmark|"
+    r"copenhagen|finland|helsinki|estonia|ireland|italy|milan|belgium|brussels|mexico|brazil|argentina|"
+    r"korea|seoul|vietnam|philippines|indonesia|nigeria|kenya|egypt|uae|dubai|pakistan|miami|ny|ca|"
+    r"cambridge|oakland|berkeley|santa monica|irvine|pittsburgh|philadelphia|baltimore|raleigh|durham|"
+    r"montreal|vancouver|ottawa|waterloo|melbourne|auckland|hong kong|shanghai|beijing|taipei|bengaluru)\b|^[A-Z][a-z]+(?: [A-Z][a-z]+)*,\s?[A-Z]{2}\b",
+    re.I)
+_GLUE = {"the", "and", "or", "of", "in", "based", "area", "city", "greater", "only", "ok", "preferred", "office"}
+
+
+def _is_place(text: str) -> bool:
+    """Whether a header field names only places or work modes ("Bangalore,
+    India", "San Francisco, CA", "REMOTE (EU)"), not a company ("The New York Times")."""
+    if not _PLACE.search(text):
+        return False
+    rest = re.sub(r"[\W\d_]+", " ", _PLACE.sub(" ", text)).split()
+    return all(w.lower() in _GLUE or (len(w) <= 2 and w.isupper()) for w in rest)
+
+
+_LEAD_SPLIT = re.compile(r"\s+[-–—/]\s+|\s*[|;]\s*")
+_SUFFIX = re.compile(r",\s*(?:inc|llc|ltd|gmbh|co|corp|s\.?a|b\.?v|ab|oy)\b\.?", re.I)
+
+
+def _lead_name(header: str) -> str | None:
+    """The company leading a short header without pipes ("MemSQL (YC11) -
+    San Francisco, CA - Onsite", "Cielo24, Santa Barbara, California."),
+    or following a leading place ("San Francisco - Grand Rounds - Full time")."""
+    if not header or len(header) > 150:
+        return None
+    if _LABEL.match(header):
+        return None  # "COMPANY: X" lines are read as labels
+    for part in [p for p in _LEAD_SPLIT.split(header) if p.strip()][:2]:
+        name = _company(part) or ""
+        if _is_place(name):
+            continue
+        if "," in name and not _SUFFIX.search(name):
+            name = name.split(",", 1)[0].strip()
+        if (name and len(name.split()) <= 5 and not _is_place(name) and not _ROLE.search(name)
+                and not _employment(name) and not _SALARY.search(name) and name[:1].isalnum()):
+            return name
+    return None
+
+
+_MULTI = re.compile(r"\s+(?:multiple|various|several|many|open)\s+(?:roles|positions|openings)\b.*$", re.I)
+_IS_HIRING = re.compile(r"^(?:(?:hey|hi|hello)\s+hn[!,.:]*\s+)?(.{2,80}?)(?:\s+in\s+[^,]{2,40}(?:,\s*[\w ]{2,30})?)?"
+                        r"\s+(?:is|are)\s+(?:now\s+|currently\s+)?(?:hiring|looking)\b", re.I)
+_NAME = r"[A-Z][\w.&'’-]*(?:\s+(?:[A-Z][\w.&'’-]*|AI|of|and|&)){0,3}"
+_IS_A = re.compile(r"(?:^|\n|\.\s)\s*(" + _NAME + r")(?:\s*\([^)]{1,60}\))?,?\s+(?:is|are)\s+"
+                   r"(?:a|an|the|one|building|on|hiring|looking|revolutionizing|rebuilding|creating|developing)\b")
+_JOIN = re.compile(r"\bjoin\s+(?!us\b|our\b|the\b|a\b|an\b|me\b)(" + _NAME + r")")
+_ATS_HOSTS = re.compile(r"greenhouse|lever\.co|ashbyhq|workable|recruitee|smartrecruiters|breezy|wellfound|"
+                        r"workatastartup|linkedin|deel\.com|rippling|bamboohr|teamtailor|personio|pinpointhq|"
+                        r"myworkdayjobs|google\.com|forms\.|typeform|notion\.|calendly|cal\.com|github\.com|"
+                        r"ycombinator\.com|docs\.|jobs\.|careers\.", re.I)
+_NOT_NAMES = {"we", "our", "the", "this", "it", "you", "they", "he", "she", "i", "company", "team", "role",
+              "position", "job", "product", "platform", "what", "who", "everyone", "here", "there"}
+
+
+def _company_in_text(text: str, links: list) -> str | None:
+    """A company named in the post's prose, else the site its first own link points to."""
+    head = text[:2000]
+    for rx in (_IS_A, _JOIN):
+        for m in rx.finditer(head):
+            name = clean(m.group(1).strip(" .,'’"))
+            if name and name.split()[0].lower() not in _NOT_NAMES and not _ROLE.search(name):
+                return name
+    from urllib.parse import urlsplit
+
+    for a in links:
+        host = (urlsplit(a.get("href") or "").hostname or "").lower()
+        if host and not _ATS_HOSTS.search(host) and "." in host:
+            return host.removeprefix("www.")
+    return None
 
 
 def _employment(text: str) -> str | None:
@@ -320,7 +419,30 @@ def _post(hit: dict[str, Any], ctx: BoardContext) -> list[dict[str, Any]]:
         raise RecordRejected("comment_text:type", {"comment_text": hit["comment_text"]})
     if hit["parent_id"] != hit["story_id"] or not clean(hit["comment_text"]):
         return []  # replies and blank comments are not job posts
+    if not is_job_ad(hit["comment_text"]):
+        return []
     return parse_post(hit, ctx)
+
+
+_HIRING = re.compile(r"\b(?:is|are|we'?re|we are|now|currently|actively)\s+hiring\b|\bhiring\s*(?::|for\b)|"
+                     r"\b(?:we'?re|we are|is|are)\s+(?:\w+\s+){0,2}looking\s+(?:for|to\s+hire)\b|"
+                     r"\bjoin\s+(?:us|our)\b|\b(?:open|new)\s+(?:roles?|positions?)\b|\b(?:roles?|positions?)\s+(?:open|available)\b|"
+                     r"\ball\s+(?:positions|roles)\b|\bapply\b|\bopenings?\b", re.I)
+_SEEKER = re.compile(r"\bwilling to relocate\b|^\s*(?:resume|cv)\s*:|\b(?:i'?m|i am)\s+(?:currently\s+)?"
+                     r"(?:looking|searching|seeking)\s+(?:for\s+)?(?:a\s+)?(?:new\s+)?(?:job|work|role|position|"
+                     r"opportunit)", re.I | re.M)
+_NOT_AD = re.compile(r"^\s*(?:\[(?:flagged|dead|deleted)\]|not hiring\b|thank(?:s| you)\b)", re.I)
+
+
+def is_job_ad(html: str) -> bool:
+    """Whether a top-level comment reads as a job ad (see the module doc)."""
+    text = (html_to_text(html.replace("<p>", "\n<p>")) or "").replace("\u2019", "'")
+    if _NOT_AD.search(text) or _SEEKER.search(text):
+        return False
+    first = text.split("\n", 1)[0]
+    if len([s for s in re.split(r"\s[|;]\s?|;\s", first) if s.strip()]) >= 2:
+        return True
+    return bool(_HIRING.search(text) or _labelled(text).get("company"))
 
 
 def parse_post(hit: dict[str, Any], ctx: BoardContext) -> list[dict[str, Any]]:
@@ -335,6 +457,8 @@ def parse_post(hit: dict[str, Any], ctx: BoardContext) -> list[dict[str, Any]]:
     # HN leaves the first paragraph bare before the first <p>: keep them apart.
     description = html_to_text(html.replace("<p>", "\n<p>")) or ""
     segments = [s.strip() for s in header.split("|")]
+    if len(segments) < 2 and ";" in header:  # "Krea; Fulltime; Onsite ..."
+        segments = [s.strip() for s in header.split(";")]
     if len(segments) < 2:
         dashed = [s.strip() for s in _DASHES.split(header)]
         segments = dashed if len(dashed) >= 2 and any(_ROLE.search(s) for s in dashed[1:]) else []
@@ -352,10 +476,18 @@ def parse_post(hit: dict[str, Any], ctx: BoardContext) -> list[dict[str, Any]]:
         if _ROLE.search(first) and at and not _ROLE.search(at.group(2)):
             roles.append((at.group(1), None))
             company = _company(at.group(2))
+        elif _MULTI.search(first):  # "Rad AI Multiple roles | ..."
+            company = _company(first)
         elif _ROLE.search(first) and len(first) <= 120 and "role" not in kinds:
             roles.extend((r, None) for r in _split_roles(first))  # "Senior X Engineer | Remote | ..."
         else:
             company = _company(first)
+        if company and _is_place(company):
+            company = None  # "Stockholm, Sweden | ...": the thread once asked posts to lead with the place
+        if not company:  # "Software Engineer | True Link Financial | San Francisco, CA"
+            company = next((_company(seg) for seg, kind in zip(rest, kinds, strict=True)
+                            if kind == "location" and not _is_place(seg) and len(seg.split()) <= 5
+                            and not _URL_IN_TEXT.search(seg)), None)
         for seg, kind in zip(rest, kinds, strict=True):
             if kind == "role":
                 seg = re.sub(r"^(?:we'?re\s+)?hiring:?\s+", "", seg, flags=re.I)
@@ -368,8 +500,13 @@ def parse_post(hit: dict[str, Any], ctx: BoardContext) -> list[dict[str, Any]]:
                 employment = _employment(seg)
     else:
         at = re.match(r"^at\s+([^\s(,]+(?:\s+[A-Z][\w.-]*)*)", header, flags=re.I)
+        hiring = _IS_HIRING.match(header)
         if at:
             company = clean(at.group(1))
+        elif hiring:
+            company = _company(hiring.group(1))
+        else:
+            company = _lead_name(header)
     labels = _labelled(description)
     company = company or labels.get("company")
     if not roles and labels.get("role"):
@@ -392,8 +529,14 @@ def parse_post(hit: dict[str, Any], ctx: BoardContext) -> list[dict[str, Any]]:
 
     if not roles:
         roles = [(header[:200] or description[:200], None)]
-    url = _apply_url(root.find_all("a")) or ITEM_URL.format(id=comment_id)
+    links = root.find_all("a")
+    company = company or _company_in_text(description, links)
+    if not company or company.lower() in ("whoishiring", ctx.board.lower()):
+        raise RecordRejected("company:not_named", {"header": header[:200]})
+    url = ITEM_URL.format(id=comment_id)
+    apply_url = _apply_url(links)
     common = {
+        "url": url,
         "company": company,
         "location": clean("; ".join(locations)) if locations else None,
         "remote": remote,
@@ -406,8 +549,8 @@ def parse_post(hit: dict[str, Any], ctx: BoardContext) -> list[dict[str, Any]]:
     }
     if len(roles) == 1:
         title, role_url = roles[0]
-        return [posting(ctx, comment_id, title=title, url=role_url or url, **common)]
+        return [posting(ctx, comment_id, title=title, apply_url=role_url or apply_url, **common)]
     return [
-        posting(ctx, f"{comment_id}-{n}", title=title, url=role_url or url, **common)
+        posting(ctx, f"{comment_id}-{n}", title=title, apply_url=role_url or apply_url, **common)
         for n, (title, role_url) in enumerate(roles, start=1)
     ]

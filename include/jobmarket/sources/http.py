@@ -303,7 +303,8 @@ class PoliteClient:
         with self._lock:
             host.closed = host.closed or why
 
-    def _raw_get(self, url: str, source: SourceConfig, headers: dict[str, str]) -> tuple[int, dict, bytes]:
+    def _raw_get(self, url: str, source: SourceConfig, headers: dict[str, str],
+                 method: str = "GET", data: bytes | None = None) -> tuple[int, dict, bytes]:
         """One HTTP exchange under the host's rate limit and concurrency cap.
 
         Raises _Retryable for transient trouble, FetchError for final trouble.
@@ -321,8 +322,10 @@ class PoliteClient:
                 self.last_request_at[netloc] = now
             status, size = None, 0
             try:
-                with self._session().get(
+                with self._session().request(
+                    method,
                     url,
+                    data=data,
                     headers=headers,
                     timeout=(source.connect_timeout, source.read_timeout),
                     allow_redirects=False,
@@ -442,8 +445,26 @@ class PoliteClient:
             result.duration = time.monotonic() - started
         return result
 
+    def post_json(self, url: str, payload: object, *, source: SourceConfig) -> FetchResult:
+        """POST a JSON body (search APIs that page by POST, e.g. Workday's
+        ``/wday/cxs/.../jobs``), under the same limits, retries and robots
+        rules as :meth:`get`. Never conditional."""
+        import json
+
+        result = FetchResult(url=url)
+        started = time.monotonic()
+        result.fetched_at = datetime.now(UTC)
+        try:
+            headers = {"Content-Type": "application/json", "Accept": "application/json"}
+            body = json.dumps(payload, separators=(",", ":")).encode()
+            self._get_with_retries(url, source, headers, result, check_robots=True, method="POST", data=body)
+        finally:
+            result.duration = time.monotonic() - started
+        return result
+
     def _get_with_retries(
-        self, url: str, source: SourceConfig, headers: dict, result: FetchResult, *, check_robots: bool
+        self, url: str, source: SourceConfig, headers: dict, result: FetchResult, *, check_robots: bool,
+        method: str = "GET", data: bytes | None = None,
     ) -> None:
         current = url
         seen = {url}
@@ -456,7 +477,7 @@ class PoliteClient:
             result.requests += 1
             error, status, resp_headers, body = None, None, {}, b""
             try:
-                status, resp_headers, body = self._raw_get(current, source, headers)
+                status, resp_headers, body = self._raw_get(current, source, headers, method, data)
             except FetchError as exc:
                 if isinstance(exc, _HostClosed):
                     result.requests -= 1  # refused before anything was sent
@@ -486,6 +507,8 @@ class PoliteClient:
                     return
                 seen.add(target)
                 current = target
+                if status in (301, 302, 303) and method != "GET":
+                    method, data = "GET", None  # what browsers do; 307/308 keep the method and body
                 continue  # following a redirect is not a retry
             if status is not None and status not in RETRY_STATUSES:
                 result.status, result.headers, result.final_url = status, resp_headers, current

@@ -127,6 +127,32 @@ def find_jobpostings(html: bytes | str, ctx: BoardContext) -> list[dict[str, Any
     return found
 
 
+STUB_CHARS = 300  # a JobPosting description shorter than this may be a summary of the page
+_MAIN = ("[itemprop=description]", ".job-description", "#job-description", ".jobDescription", ".posting-description",
+         "#description", "main", "article", "[role=main]", "body")
+_CHROME = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "svg", "button")
+
+
+def _is_stub(description: str | None) -> bool:
+    return not description or len(description) < STUB_CHARS
+
+
+def page_text(html: bytes | str) -> str | None:
+    """The text of a page's main content (the first of a description element,
+    ``main``, ``article``, ``body`` that holds text), page chrome left out."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "lxml")
+    for tag in soup(list(_CHROME)):
+        tag.decompose()
+    for sel in _MAIN:
+        el = soup.select_one(sel)
+        text = html_to_text(str(el)) if el is not None else None
+        if text and len(text) >= STUB_CHARS:
+            return text
+    return None
+
+
 def _text(value: Any) -> str | None:
     if isinstance(value, dict):
         return clean(value.get("name") or value.get("value") or value.get("@value"))
@@ -279,6 +305,13 @@ class JsonLdAdapter(Adapter):
         for item in items:
             out.extend(self.one(item, ctx))
         rows = out.rows
+        if len(items) == 1 and rows and _is_stub(rows[0].get("description")):
+            # A posting page whose JSON-LD carries a summary (e.g. 53 characters)
+            # while the page shows the duties: the page's main content is the text.
+            page = page_text(body)
+            if page and len(page) >= 2 * len(rows[0].get("description") or "") + STUB_CHARS:
+                for r in rows:
+                    r["description"] = page
         ids = [r["native_id"] for r in rows]
         if len(set(ids)) != len(ids):
             for n, r in enumerate(rows, start=1):  # same URL for several postings: number them

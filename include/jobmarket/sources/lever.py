@@ -74,6 +74,7 @@ class LeverAdapter(Adapter):
             native_id,
             title=title,
             url=url,
+            apply_url=clean(p.get("applyUrl")),
             location=clean(cats.get("location")),
             remote=remote,
             workplace_type=workplace_type,

@@ -122,6 +122,7 @@ class RecruiteeAdapter(Adapter):
             title=title,
             url=url,
             company=o.get("company_name"),
+            apply_url=clean(o.get("careers_apply_url")),
             location=location,
             remote=remote,
             workplace_type=workplace_type,

@@ -21,6 +21,13 @@ REGISTRY: dict[str, str] = {
     "himalayas": "jobmarket.sources.himalayas:HimalayasAdapter",
     "hn": "jobmarket.sources.hn:HackerNewsAdapter",
     "jsonld": "jobmarket.sources.jsonld:JsonLdAdapter",
+    "workday": "jobmarket.sources.workday:WorkdayAdapter",
+    "teamtailor": "jobmarket.sources.teamtailor:TeamtailorAdapter",
+    "personio": "jobmarket.sources.personio:PersonioAdapter",
+    "bamboohr": "jobmarket.sources.bamboohr:BambooHrAdapter",
+    "pinpoint": "jobmarket.sources.pinpoint:PinpointAdapter",
+    "rippling": "jobmarket.sources.rippling:RipplingAdapter",
+    "eightfold": "jobmarket.sources.eightfold:EightfoldAdapter",
 }
 
 _CACHE: dict[str, Any] = {}

@@ -61,7 +61,11 @@ class RemoteOkAdapter(Adapter):
     def _one(self, j: dict[str, Any], ctx: BoardContext) -> dict[str, Any]:
         native_id = require(j, "id", ctx)
         title = require(j, "position", ctx)
+        # Their terms: link to the job's page on Remote OK. ``url`` is that
+        # page; a job whose url points elsewhere gets its Remote OK page from the slug.
         url = require(j, "url", ctx)
+        if "remoteok.com" not in str(url).lower() and clean(j.get("slug")):
+            url = f"https://remoteok.com/remote-jobs/{clean(j.get('slug'))}"
         salary: dict[str, Any] = {}
         lo, hi = j.get("salary_min"), j.get("salary_max")
         nums = [v for v in (lo, hi) if isinstance(v, int | float) and not isinstance(v, bool) and v > 0]
@@ -78,6 +82,7 @@ class RemoteOkAdapter(Adapter):
             native_id,
             title=title,
             url=url,
+            apply_url=clean(j.get("apply_url")),
             company=require(j, "company", ctx),
             location=clean((clean(j.get("location")) or "").strip(" ,")),
             remote=True,

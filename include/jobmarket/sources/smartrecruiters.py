@@ -8,10 +8,11 @@ Detail: ``GET {base}/v1/companies/{id}/postings/{postingId}`` adds the job ad
 (``jobAd.sections``: companyDescription, jobDescription, qualifications,
 additionalInformation), ``postingUrl`` and ``compensation``.
 
-Postings come from the details only (the list carries no text); a listed
-posting whose detail fails fails the whole board, so a partial board is never
-landed. ``parse`` still reads a list body (rows without description), which
-is what ``jobmarket parse`` shows for a list recording.
+Details are optional responses (:mod:`jobmarket.sources.listdetail`): a
+posting's record comes from its detail, and a posting whose detail fails
+keeps its list row (no description), the failure recorded in the board's
+manifest and error. ``parse`` of a list body outside a scrape
+(``jobmarket parse``) gives every listed posting without description.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from jobmarket.sources.base import (
-    Adapter,
     BoardContext,
     FetchPlan,
     Parsed,
@@ -35,6 +35,7 @@ from jobmarket.sources.base import (
     schema_changed,
     to_utc,
 )
+from jobmarket.sources.listdetail import ListDetailAdapter, wanted
 from jobmarket.text import html_to_text
 
 PAGE_SIZE = 100  # the API's maximum (options.page_size may lower it)
@@ -53,7 +54,7 @@ def _page_size(source) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= PAGE_SIZE else PAGE_SIZE
 
 
-class SmartRecruitersAdapter(Adapter):
+class SmartRecruitersAdapter(ListDetailAdapter):
     family = "smartrecruiters"
     default_base_url = "https://api.smartrecruiters.com"
 
@@ -67,11 +68,10 @@ class SmartRecruitersAdapter(Adapter):
     def board_url(self, source, board) -> str:
         return self.list_url(source, board, 0)
 
-    def parse_kind(self, kind: str) -> bool:
-        return kind == "detail"  # the details replace the list entries
+    def detail_name(self, posting_key: str, n: int) -> str:
+        return f"detail-{posting_key}"
 
-    def fetch(self, client, source, board, conditional=None) -> list[FetchPlan]:
-        conditional = conditional or {}
+    def list_pages(self, client, source, board) -> tuple[list[FetchPlan], list[str]]:
         max_pages = _max_pages(source)
         plans: list[FetchPlan] = []
         ids: list[str] = []
@@ -85,9 +85,9 @@ class SmartRecruitersAdapter(Adapter):
             plans.append(plan)
             if max_pages is None:
                 result.error = "options.max_pages must be a positive integer"
-                return plans
+                return plans, ids
             if not result.ok:
-                return plans
+                return plans, ids
             try:
                 data = json.loads(result.body)
                 content = data["content"]
@@ -95,27 +95,15 @@ class SmartRecruitersAdapter(Adapter):
                 page_ids = [str(p["id"]) for p in content]
             except (ValueError, KeyError, TypeError) as exc:
                 result.error = f"list page is not a SmartRecruiters postings page ({type(exc).__name__}: {exc}); cannot page or fetch details"
-                return plans
+                return plans, ids
             ids.extend(page_ids)
             offset += _page_size(source)
             if not page_ids or offset >= total:
                 break
             if len(plans) >= max_pages:
                 result.error = f"options.max_pages={max_pages} reached with {total} postings listed; refusing to land a truncated board"
-                return plans
-        seen: set[str] = set()
-        for posting_id in ids:
-            if posting_id in seen:
-                continue
-            seen.add(posting_id)
-            url = self.detail_url(source, board, posting_id)
-            etag, last_modified, _ = conditional.get(url, (None, None, None))
-            result = client.get(url, source=source, etag=etag, last_modified=last_modified)
-            plans.append(FetchPlan(name=f"detail-{posting_id}", result=result, kind="detail",
-                                   meta={"posting_id": posting_id}))
-            if not result.ok and not result.not_modified:
-                break  # the board is failed anyway; spare the host the rest
-        return plans
+                return plans, ids
+        return plans, ids
 
     def parse_records(self, body: bytes | str, ctx: BoardContext) -> Parsed:
         data = load_json(body, ctx)
@@ -124,9 +112,10 @@ class SmartRecruitersAdapter(Adapter):
             content = data["content"]
             if not isinstance(content, list):
                 raise ParseError(f"{ctx.family}/{ctx.board}: 'content' is {type(content).__name__}, expected a list")
-            for p in content:
+            mine = [p for p in content if not isinstance(p, dict) or wanted(ctx, str(p.get("id")))]
+            for p in mine:
                 out.extend(self.one(p, ctx, build=lambda p, c: self._one(p, c, detail=False)))
-            schema_changed(out, len(content), ctx)
+            schema_changed(out, len(mine), ctx)
             return out
         if not isinstance(data, dict):
             raise ParseError(f"{ctx.family}/{ctx.board}: expected a posting object, got {type(data).__name__}")
@@ -178,6 +167,7 @@ class SmartRecruitersAdapter(Adapter):
             title=title,
             url=url,
             company=company.get("name"),
+            apply_url=clean(p.get("applyUrl")),
             location=location,
             remote=remote,
             workplace_type=workplace_type,

@@ -91,6 +91,7 @@ def _board_files(source, board: str, manifest: dict):
             company=manifest.get("company"),
             url=f.get("final_url") or f.get("url"),
             fetched_at=to_utc(f.get("fetched_at")),
+            meta=f.get("meta") or None,
         )
 
 
@@ -145,7 +146,10 @@ def parse_board_units(lake: Lake, source, board: str, d, manifest: dict, reuse=N
                 out.append((key, ctx, hit, []) if hit is not None else (key, ctx, one.rows, one.rejected))
             schema_changed(seen, len(items), ctx)
         else:
-            key = response_key(ctx.family, board, ctx.company, f.get("kind", "list"), ctx.url, body)
+            kind = f.get("kind", "list")
+            if (ctx.meta or {}).get("without_detail") is not None:  # what the list page yields depends on it
+                kind += "\x1f" + json.dumps(sorted(ctx.meta["without_detail"]))
+            key = response_key(ctx.family, board, ctx.company, kind, ctx.url, body)
             hit = reuse.lookup(key) if reuse is not None else None
             if hit is not None:
                 out.append((key, ctx, hit, []))

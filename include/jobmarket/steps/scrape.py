@@ -41,7 +41,7 @@ class SourceFailed(RuntimeError):
 
 
 def _previous_manifest(lake: Lake, family: str, board: str, dt: date) -> tuple[Path, dict] | None:
-    base = lake.root / "raw" / f"source={family}" / f"board={board}"
+    base = lake.board_dir(family, board)
     if not base.is_dir():
         return None
     for d in sorted(base.glob("dt=*"), reverse=True):
@@ -95,6 +95,10 @@ def _assemble(
                 entry["etag"] = entry["etag"] or prev_etag
                 entry["last_modified"] = entry["last_modified"] or prev_lm
                 not_modified += 1
+        elif not r.ok and plan.meta.get("optional"):
+            # A detail the adapter can do without (its list row stands in):
+            # recorded in the manifest and the board's error, the board still lands.
+            out.errors.append(f"{r.url}: {r.error or f'HTTP {r.status}'} (kept the list row)")
         elif not r.ok:
             failed = True
             out.errors.append(f"{r.url}: {r.error or f'HTTP {r.status}'}")
