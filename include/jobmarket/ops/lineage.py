@@ -85,6 +85,16 @@ def raw_families(lake: Lake, dt: date | str) -> list[str]:
     return sorted(d.name.split("=", 1)[1] for d in base.glob("source=*") if any(d.glob(f"board=*/dt={dt}")))
 
 
+def _assertion(r: dict[str, Any]) -> dict[str, Any]:
+    """One validation_runs row as an OpenLineage assertion: ``<column>:<check>`` names
+    (``table:<check>`` for table-level ones), or a GX expectation type with its column."""
+    name = r["expectation"]
+    m = re.match(r"(\w+)\(([^,()]+)", name)
+    column, check = (m.group(2), m.group(1)) if m else name.split(":", 1) if ":" in name else (None, name)
+    return {"assertion": check, "success": bool(r["success"]), "column": None if column == "table" else column,
+            "name": name, "actual": None if r["unexpected_count"] is None else str(r["unexpected_count"])}
+
+
 def _assertions(lake: Lake, dt: date | str) -> dict[str, list[dict[str, Any]]]:
     """Batch-level GX results of the date (rows with a null source), by suite."""
     import pyarrow.parquet as pq
@@ -95,11 +105,7 @@ def _assertions(lake: Lake, dt: date | str) -> dict[str, list[dict[str, Any]]]:
             by_suite: dict[str, list[dict[str, Any]]] = {}
             for r in pq.read_table(path).to_pylist():
                 if r["source"] is None:
-                    m = re.search(r"\(([^,()]+)", r["expectation"])
-                    by_suite.setdefault(r["suite"], []).append({
-                        "assertion": r["expectation"].split("(", 1)[0], "success": bool(r["success"]),
-                        "column": m.group(1) if m else None, "name": r["expectation"],
-                        "actual": None if r["unexpected_count"] is None else str(r["unexpected_count"])})
+                    by_suite.setdefault(r["suite"], []).append(_assertion(r))
             return by_suite
     return {}
 
