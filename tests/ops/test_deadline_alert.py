@@ -18,7 +18,14 @@ import time
 
 import pytest
 
-from tests.e2e.test_scheduler_backfill import AIRFLOW, AirflowCli, _free_port, _land_raw, _runs, _wait_until
+from tests.e2e.test_scheduler_backfill import (
+    AIRFLOW,
+    AirflowCli,
+    _free_port,
+    _land_raw,
+    _runs,
+    _wait_until,
+)
 from tests.ops.receivers import Webhook
 from tests.support import FIXTURES, REPO
 
