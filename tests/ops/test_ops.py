@@ -151,6 +151,9 @@ def test_every_task_names_its_datasets_with_schemas(bad_night):
     assert names["record_run"][1] == [f"curated/runs/{d}"]
     assert names["check_sources"] == ([f"curated/source_health/{d}"], [])
     assert names["sources_hn"] == ([], [])
+    ins, outs = task_datasets("build_report", "2026-08-23", bad_night, map_label=str(DT))
+    assert [o.path for o in outs] == [f"reports/{d}"], "a mapped report task names its own date"
+    assert f"curated/market_daily/{d}" in [i.path for i in ins]
     ins, outs = task_datasets("publish", DT, bad_night)
     health = next(o for o in to_openlineage(outs, bad_night, kind="output") if o.name.endswith(f"source_health/{d}"))
     assert health.namespace == "file" and health.name == f"{bad_night.root}/curated/source_health/{d}"

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobmarket.ops.notify import _notifier, conn_id, deadline_message
+from jobmarket.ops.notify import notifier, conn_id, deadline_message
 
 
 async def night_overdue(context: dict[str, Any] | None = None, *, alerts_conn_id: str | None = None) -> str:
     context = context or {}
     message = deadline_message(context.get("dag_run") or {}, (context.get("deadline") or {}).get("deadline_time"))
-    await _notifier(message, alerts_conn_id or conn_id()).async_notify(context)
+    await notifier(message, alerts_conn_id or conn_id()).async_notify(context)
     return message.title

@@ -105,7 +105,7 @@ def deadline_message(dag_run: dict[str, Any], deadline_time: Any = None) -> Mess
                    "\n".join(lines), "warning")
 
 
-def _notifier(message: Message, conn: str):
+def notifier(message: Message, conn: str):
     from airflow.providers.apprise.notifications.apprise import AppriseNotifier
 
     return AppriseNotifier(title=message.title, body=message.body, notify_type=message.notify_type,
@@ -138,7 +138,7 @@ def send(lake: Lake, dt: date | str, run_id: str, messages: list[Message], *, co
         key = f"{run_id}|{m.cause}"
         if key in ledger:
             continue
-        _notifier(m, conn).notify({})
+        notifier(m, conn).notify({})
         ledger[key] = asdict(m)
         lake.write_json(ledger_path, ledger)  # after each: a crash mid-way resends nothing already sent
         sent.append(m.cause)
