@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobmarket.ops.notify import notifier, conn_id, deadline_message
+from jobmarket.ops.notify import conn_id, deadline_message, notifier
 
 
 async def night_overdue(context: dict[str, Any] | None = None, *, alerts_conn_id: str | None = None) -> str:
