@@ -140,3 +140,21 @@ def test_bad_night_notifies_once_per_cause_and_emits_lineage(fixtures_dir, airfl
         {k: a.get(k) for k in ("assertion", "column", "success")} for a in assertions]
     # The quarantine_rate gate's cause is on the input of tag: the validated rows' suite results.
     assert by_task["tag"] >= {"START", "COMPLETE"}
+
+
+def test_the_dag_has_a_six_hour_deadline_and_a_teardown_that_records_the_night(monkeypatch):
+    from datetime import timedelta
+
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk import DeadlineReference
+
+    monkeypatch.delenv("JOBMARKET_DEADLINE_MINUTES", raising=False)
+    monkeypatch.setenv("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    dag = DagBag(dag_folder=str(REPO / "dags")).dags["job_market_nightly"]
+    [alert] = dag.deadline
+    assert alert.reference == DeadlineReference.DAGRUN_QUEUED_AT and alert.interval == timedelta(hours=6)
+    assert alert.callback.path == "jobmarket.ops.deadline.night_overdue"
+    record = dag.get_task("record_run")
+    assert record.is_teardown and record.upstream_task_ids == {"check_sources", "check_quality", "audit_curated"}
+    monkeypatch.setenv("JOBMARKET_DEADLINE_MINUTES", "off")
+    assert not DagBag(dag_folder=str(REPO / "dags")).dags["job_market_nightly"].deadline
