@@ -18,6 +18,12 @@ body, not the title) and publishes the curated Parquet tables.
 | `check_sources` | fails the run if any source had every board fail | - |
 | `check_quality` | fails the run if a quality gate of severity `fail` held a source back | - |
 | `audit_curated` | GX provider's `GXValidateCheckpointOperator` audits the published partitions | Data Docs |
+| `record_run` (teardown: runs whatever happened, never changes the run's state) | the night's row; one message per cause (run failed, gates tripped, dead sources) through the Apprise connection | `curated/runs` |
+
+A Deadline Alert messages the same connection when a run has not finished
+`JOBMARKET_DEADLINE_MINUTES` (default 360) after it was queued (the
+scheduled time, 00:00 UTC). OpenLineage events, when a transport is
+configured, name every task's datasets (README, Operations).
 
 The partition is the run's data interval start, i.e. the day [D, D+1) scraped
 at 00:00 UTC on D+1 (never the wall clock). A rerun of
@@ -32,7 +38,19 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task
+from airflow.sdk import (
+    Asset,
+    AsyncCallback,
+    CronDataIntervalTimetable,
+    DeadlineAlert,
+    DeadlineReference,
+    Param,
+    dag,
+    get_current_context,
+    task,
+    teardown,
+)
+from airflow.sdk.definitions.callback import _SerializedCallbackPath
 from great_expectations_provider.operators.validate_checkpoint import GXValidateCheckpointOperator
 
 CURATED_POSTINGS = Asset(name="jobmarket_curated_postings", uri="file:///jobmarket/curated/postings")
@@ -50,6 +68,22 @@ FAMILIES = (
 # Production waits minutes between task retries; tests and the native stack
 # shorten it through the environment (read here, no Variable at parse time).
 RETRY_DELAY = timedelta(seconds=int(os.environ.get("JOBMARKET_TASK_RETRY_DELAY_SECONDS", "120")))
+# The night must be done this long after its run was queued (the scheduled
+# time); past that, the triggerer runs jobmarket.ops.deadline.night_overdue.
+# "off" drops the alert: `airflow dags test` (make run, the DAG tests) has no
+# scheduler to check it, and in Airflow 3.3.2 it cannot finish a successful
+# run of a DAG with one (its own copy of the DAG holds the alerts, not the DB
+# ids that DagRun.update_state looks up).
+_DEADLINE_MINUTES = os.environ.get("JOBMARKET_DEADLINE_MINUTES", "360")
+# Named by its path, marked as already checked: AsyncCallback would otherwise
+# import it to check it, and parsing this file imports nothing of ours.
+NIGHT_OVERDUE = _SerializedCallbackPath("jobmarket.ops.deadline.night_overdue")
+DEADLINE = None if _DEADLINE_MINUTES.lower() == "off" else DeadlineAlert(
+    reference=DeadlineReference.DAGRUN_QUEUED_AT,
+    interval=timedelta(minutes=float(_DEADLINE_MINUTES)),
+    callback=AsyncCallback(NIGHT_OVERDUE),
+    name="night_not_finished",
+)
 
 
 def _lake_gx_context():
@@ -71,6 +105,7 @@ def _curated_audit(gx_context):
     start_date=datetime(2026, 8, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
+    deadline=DEADLINE,
     doc_md=__doc__,
     tags=["jobmarket", "scrape", "nightly"],
     default_args={
@@ -174,6 +209,16 @@ def job_market_nightly():
 
         return check_source_health(partition_date(get_current_context()))
 
+    @teardown
+    def record_run() -> dict:
+        # A teardown: runs after everything else whatever happened, and its
+        # own outcome never turns the run red or green.
+        from jobmarket.core.runctx import partition_date
+        from jobmarket.steps.record_run import record_run_in_airflow
+
+        context = get_current_context()
+        return record_run_in_airflow(context, partition_date(context))
+
     # One mapped task per configured source, grouped by family because a
     # pool cannot be mapped; a family with no configured source maps over
     # nothing and is skipped.
@@ -190,7 +235,9 @@ def job_market_nightly():
         configure_file_data_context=_lake_gx_context,
     )
     curated = scraped >> parse() >> validate() >> tag() >> validate_tagged() >> publish() >> curate()
-    curated >> [check_sources(), check_quality(), audit]
+    checks = [check_sources(), check_quality(), audit]
+    curated >> checks
+    checks >> record_run()
 
 
 job_market_nightly()

@@ -45,8 +45,9 @@ def airflow_home(tmp_path, migrated_db) -> Path:
     return home
 
 
-def run_dag(home: Path, lake: Path, sources_file: Path, date: str = CRAWL_DATE, *extra: str) -> dict:
-    env = _env(home, JOBMARKET_LAKE=str(lake), JOBMARKET_SOURCES=str(sources_file))
+def run_dag(home: Path, lake: Path, sources_file: Path, date: str = CRAWL_DATE, *extra: str,
+            env: dict[str, str] | None = None) -> dict:
+    env = _env(home, JOBMARKET_LAKE=str(lake), JOBMARKET_SOURCES=str(sources_file), **(env or {}))
     proc = subprocess.run(
         [sys.executable, str(REPO / "tests" / "airflow_harness.py"), date, *extra],
         env=env, capture_output=True, text=True, timeout=600,

@@ -165,6 +165,13 @@ def cmd_run(args) -> int:
     return 1 if out["failed_sources"] else 0
 
 
+def cmd_record_run(args) -> int:
+    from jobmarket.steps.record_run import record_run_date
+
+    _print(record_run_date(args.date, run_id=args.run_id, settings=_settings(args)))
+    return 0
+
+
 def cmd_rebuild(args) -> int:
     from datetime import timedelta
 
@@ -298,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     dated("publish", cmd_publish, "publish the date's observations, quarantine and source_health")
     dated("curate", cmd_curate, "posting versions, skills, lifecycle and market_daily for a date")
     dated("run", cmd_run, "all steps for one date")
+    dated("record-run", cmd_record_run, "write the date's curated/runs row from what its run left in the lake")
     dated("summary", cmd_summary, "print what a date's partitions hold")
     sp = dated("report", cmd_report, "build the HTML market report of a date", date_required=False)
     sp.add_argument("--pending", action="store_true", help="every date whose report is missing or stale")

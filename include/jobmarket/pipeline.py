@@ -33,7 +33,8 @@ SCRAPE = "scrape"
 DERIVE = ("parse", "validate", "tag", "validate_tagged", "publish")  # a date's raw alone decides these
 CURATE = "curate"
 CHECKS = ("check_sources", "check_quality", "audit_curated")
-STEPS = (SCRAPE, *DERIVE, CURATE, *CHECKS)
+RECORD = "record_run"  # the teardown: curated/runs and the night's messages, whatever happened
+STEPS = (SCRAPE, *DERIVE, CURATE, *CHECKS, RECORD)
 
 
 def derive_observations(

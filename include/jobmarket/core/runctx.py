@@ -48,3 +48,8 @@ def is_stale(dt: date, settings: Any, source: Any, today_: date | None = None) -
     if source.options.get("replay"):
         return False  # replaying recordings made on that date is exempt
     return dt < (today_ or today()) - timedelta(days=settings.freshness_days)
+
+
+def now() -> datetime:
+    """The wall-clock time (UTC): for recording when something happened, never a partition key."""
+    return datetime.now(UTC)

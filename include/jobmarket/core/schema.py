@@ -417,3 +417,40 @@ GATE_RESULTS = Table(
 )
 
 TABLES = TABLES + (VALIDATION_RUNS, GATE_RESULTS)
+
+# Written by the nightly DAG's last task (jobmarket.steps.record_run): the
+# pipeline's own history, one row per night.
+RUNS = Table(
+    name="runs",
+    path="curated/runs",
+    doc=(
+        "One row per night (partition date): which run built it, when it started and ended, how it "
+        "ended, the rows it published, the sources that worked or failed and the quality gates that "
+        "tripped. A rerun of the date replaces the row. The pipeline's own history, for dashboards."
+    ),
+    columns=(
+        Column("scraped_date", "date32", False, "Partition date the run built."),
+        Column("run_id", "string", False, "Airflow run id (or `cli` for `jobmarket record-run`)."),
+        Column("start", "timestamp[us, tz=UTC]", True, "When the run started (Airflow's dag run start)."),
+        Column("end", "timestamp[us, tz=UTC]", False,
+               "When the run's last task recorded it: every other task had finished."),
+        Column("status", "string", False,
+               "success (every task succeeded or was skipped) or failed (some task failed or never ran "
+               "because an upstream one failed)."),
+        Column("failed_tasks", "list<string>", False,
+               "Task ids that failed or were upstream_failed (`task[map_index]` for mapped tasks)."),
+        Column("rows_json", "string", False,
+               "Rows in each curated table's partition for the date, as a JSON object `{table: rows}`; "
+               "a table without a partition is absent."),
+        Column("observations", "int64", False, "Rows published to curated/observations (0 if none)."),
+        Column("sources_ok", "list<string>", False, "Sources with at least one board that did not fail."),
+        Column("sources_failed", "list<string>", False,
+               "Sources with at least one failed board (see sources_dead for every board failing)."),
+        Column("sources_dead", "list<string>", False, "Sources whose boards all failed."),
+        Column("gates_tripped", "list<string>", False,
+               "Quality gates with outcome warn or fail, as `<outcome>:<source>[/<board>]:<gate>`."),
+        Column("held_back_rows", "int64", False, "Rows held back by gates of outcome fail."),
+    ),
+)
+
+TABLES = TABLES + (RUNS,)
