@@ -120,7 +120,7 @@ class Lake:
             with gzip.open(stage / f"{name}.gz", "wb", compresslevel=6) as fh:
                 fh.write(body)
         (stage / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True, default=str))
-        self._publish(stage, target)
+        self.publish_dir(stage, target)
         return target
 
     @staticmethod
@@ -135,7 +135,7 @@ class Lake:
         stage = self.new_staging_dir(f"{table_path}.dt={dt}")
         pq.write_table(table, stage / filename, compression="zstd", use_dictionary=True)
         target = self.partition_dir(table_path, dt)
-        self._publish(stage, target)
+        self.publish_dir(stage, target)
         return target
 
     @contextlib.contextmanager
@@ -152,9 +152,9 @@ class Lake:
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             raise
-        self._publish(stage, self.partition_dir(table_path, dt))
+        self.publish_dir(stage, self.partition_dir(table_path, dt))
 
-    def _publish(self, stage: Path, target: Path | ObjectPath) -> None:
+    def publish_dir(self, stage: Path, target: Path | ObjectPath) -> None:
         """Make the finished local folder ``stage`` the content of ``target``:
         renames on a local lake, upload + commit pointer on an object store."""
         if self.is_local:
@@ -172,6 +172,48 @@ class Lake:
 
     def _commit(self, dir_key: str, attempt: str, files: list[str]) -> None:
         objpath.commit(self.fs, dir_key, attempt, files)
+
+    # -- readers that see one committed version ----------------------------------
+    def pinned(self, d: Path | ObjectPath) -> Path | ObjectPath | None:
+        """``d`` fixed to its current content, for a reader that reads several
+        files of one folder: on an object store the committed attempt's folder
+        (a later commit cannot slip in between two reads); ``d`` itself on a
+        local lake, whose swap is a rename. None when nothing is committed."""
+        if not isinstance(d, ObjectPath):
+            return d if d.is_dir() else None
+        commit = objpath.read_commit(self.fs, d.key)
+        return None if commit is None else d / objpath.ATTEMPTS / commit["attempt"]
+
+    def partition_dates(self, table_path: str) -> list[str]:
+        """The dates with a committed (local: swapped-in) partition, sorted."""
+        base = self.table_dir(table_path)
+        if not base.is_dir():
+            return []
+        return sorted(p.name.split("=", 1)[1] for p in base.glob("dt=*")
+                      if not isinstance(p, ObjectPath) or objpath.read_commit(self.fs, p.key) is not None)
+
+    def committed_files(self, table_path: str, dates: list[str] | None = None) -> list[Path | ObjectPath]:
+        """The Parquet files a reader of ``table_path`` should read, one
+        committed version per date (the list DuckDB views and datasets use)."""
+        out = []
+        for dt in self.partition_dates(table_path) if dates is None else dates:
+            d = self.pinned(self.partition_dir(table_path, dt))
+            if d is not None:
+                out.extend(sorted(p for p in d.glob("*.parquet")))
+        return out
+
+    def dataset(self, table_path: str, dates: list[str] | None = None):
+        """A pyarrow dataset of ``table_path``'s committed files, with the
+        ``dt`` partition column (for pyarrow, pandas, Polars or DuckDB)."""
+        import pyarrow.dataset as ds
+
+        files = self.committed_files(table_path, dates)
+        base = self.table_dir(table_path)
+        if isinstance(base, ObjectPath):
+            return ds.dataset([f.key for f in files], filesystem=self.fs, format="parquet",
+                              partitioning="hive", partition_base_dir=base.key)
+        return ds.dataset([str(f) for f in files], format="parquet", partitioning="hive",
+                          partition_base_dir=str(base))
 
     def write_without(self, source: Path, table_path: str, dt: date | str, schema, drop: set[int] | dict,
                       quarantined: int, batch_size: int = 5_000) -> int:
