@@ -295,6 +295,22 @@ def read_parquet(path: Path | ObjectPath, **kwargs):
     return pq.read_table(path, **kwargs)
 
 
+def write_parquet_file(path: Path | ObjectPath, table, **kwargs) -> None:
+    """Write a new Parquet file whole or not at all: one PUT on an object
+    store (an object appears only when its upload completes), a temporary
+    file renamed into place on a local lake."""
+    import pyarrow.parquet as pq
+
+    kwargs.setdefault("compression", "zstd")
+    if isinstance(path, ObjectPath):
+        pq.write_table(table, path.key, filesystem=path.fs, **kwargs)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    pq.write_table(table, tmp, **kwargs)
+    os.replace(tmp, path)
+
+
 def read_parquet_schema(path: Path | ObjectPath):
     return parquet_file(path).schema_arrow
 
