@@ -83,6 +83,16 @@ class Lake:
     def partition_dir(self, table_path: str, dt: date | str) -> Path:
         return self.root / table_path / f"dt={dt}"
 
+    def local_dir(self, name: str) -> Path:
+        """``<lake>/<name>`` on a local lake. On an object-store lake, a
+        folder on this machine for what does not live on the store yet (the GX
+        project and its Data Docs): ``$JOBMARKET_LOCAL_DIR`` (default
+        ``<tmp>/jobmarket``) ``/<bucket__prefix>/<name>``."""
+        if self.is_local:
+            return self.root / name
+        base = Path(os.environ.get("JOBMARKET_LOCAL_DIR") or Path(tempfile.gettempdir()) / "jobmarket")
+        return base / self.location.path.replace("/", "__") / name
+
     @property
     def staging(self) -> Path:
         return self.root / "_staging"
@@ -205,14 +215,17 @@ class Lake:
     def dataset(self, table_path: str, dates: list[str] | None = None):
         """A pyarrow dataset of ``table_path``'s committed files, with the
         ``dt`` partition column (for pyarrow, pandas, Polars or DuckDB)."""
+        import pyarrow as pa
         import pyarrow.dataset as ds
 
         files = self.committed_files(table_path, dates)
         base = self.table_dir(table_path)
+        # dt typed as a date: several curated tables also carry it as a column.
+        part = ds.partitioning(pa.schema([("dt", pa.date32())]), flavor="hive")
         if isinstance(base, ObjectPath):
             return ds.dataset([f.key for f in files], filesystem=self.fs, format="parquet",
-                              partitioning="hive", partition_base_dir=base.key)
-        return ds.dataset([str(f) for f in files], format="parquet", partitioning="hive",
+                              partitioning=part, partition_base_dir=base.key)
+        return ds.dataset([str(f) for f in files], format="parquet", partitioning=part,
                           partition_base_dir=str(base))
 
     def write_without(self, source: Path, table_path: str, dt: date | str, schema, drop: set[int] | dict,
@@ -309,6 +322,17 @@ def write_parquet_file(path: Path | ObjectPath, table, **kwargs) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     pq.write_table(table, tmp, **kwargs)
     os.replace(tmp, path)
+
+
+def file_stamp(path: Path | ObjectPath) -> tuple:
+    """What changes when a lake file is replaced: inode, size and mtime on
+    a local lake; the committed object's key (unique per write) and size on
+    an object store."""
+    if isinstance(path, ObjectPath):
+        key = path.resolved()
+        return (key, path.fs.get_file_info(key).size)
+    st = os.stat(path)
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def read_parquet_schema(path: Path | ObjectPath):

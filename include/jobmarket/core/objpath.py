@@ -120,9 +120,12 @@ class ObjectPath(PurePosixPath):
             yield self / name
 
     def glob(self, pattern: str):
-        if "/" in pattern or "**" in pattern:
-            raise ValueError(f"{self}: only one-level glob patterns are supported, not {pattern!r}")
-        return (p for p in self.iterdir() if fnmatch.fnmatchcase(p.name, pattern))
+        if "**" in pattern:
+            raise ValueError(f"{self}: recursive glob patterns are not supported, not {pattern!r}")
+        level = [self]
+        for part in pattern.split("/"):
+            level = [p for d in level for p in d.iterdir() if fnmatch.fnmatchcase(p.name, part)]
+        return iter(level)
 
     def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None:
         """Folders do not exist on an object store; nothing to create."""

@@ -37,7 +37,8 @@ def curated_audit_checkpoint(gx_ctx, dt: date | None = None, settings: Settings 
         from jobmarket.core.runctx import partition_date
 
         dt = partition_date(get_current_context())
-    lake = Lake((settings or Settings.from_env()).lake)
+    settings = settings or Settings.from_env()
+    lake = Lake(settings.local_lake("the audit_curated checkpoint (GX pandas_filesystem datasource)"))
     source = gx_ctx.data_sources.add_or_update_pandas_filesystem(CURATED_DATASOURCE, base_directory=str(lake.root))
     vds = []
     for table, build in ((POSTINGS, build_tagged_suite), (SOURCE_HEALTH, build_source_health_suite)):

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from jobmarket.core.handoffs import TAGGED_VALID_STEP, PipelineError, input_path
-from jobmarket.core.lake import Lake, parquet_file, read_parquet, releases_memory
+from jobmarket.core.lake import Lake, file_stamp, parquet_file, read_parquet, releases_memory
 from jobmarket.core.schema import (
     GATE_RESULTS,
     MARKET_DAILY,
@@ -105,9 +105,8 @@ def _concat(parts):
         return parts  # schemas differ between partitions: converted to pandas one by one
 
 
-def _stamp(path) -> tuple[int, int, int]:
-    st = os.stat(path)
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
+def _stamp(path) -> tuple:
+    return file_stamp(path)
 
 
 def _to_pandas(t, columns: list[str], **options):
