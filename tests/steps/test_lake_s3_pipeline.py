@@ -64,8 +64,9 @@ def test_nightly_run_on_s3_matches_the_local_lake(s3_lake, tmp_path, monkeypatch
 
     import duckdb
 
-    postings = s3.dataset("curated/postings")  # DuckDB scans the pyarrow dataset of the committed files
-    per_date = dict(duckdb.sql("select cast(dt as varchar), count(*) from postings group by 1").fetchall())
+    con = duckdb.connect()
+    con.register("postings", s3.dataset("curated/postings"))  # DuckDB scans the committed files through pyarrow
+    per_date = dict(con.sql("select cast(dt as varchar), count(*) from postings group by 1").fetchall())
     assert per_date == {d: int((_frame(disk, "curated/postings")["dt"].astype(str) == d).sum()) for d in dates}
 
     before = _frame(s3, "curated/posting_lifecycle")
