@@ -9,7 +9,7 @@ from typing import Any
 
 # ConfigError lives with the lake URI parser (the bottom of core) and is
 # re-exported here, where every config reader imports it from.
-from jobmarket.core.store import ConfigError, LakeLocation, LakeURIError, parse_lake
+from jobmarket.core.store import ConfigError, LakeLocation, LakeURIError, parse_lake, require_local
 
 __all__ = ["ConfigError", "LakeLocation", "LakeURIError", "Settings", "parse_lake", "read_yaml"]
 
@@ -59,10 +59,7 @@ class Settings:
     def local_lake(self, what: str) -> Path:
         """The lake folder, for code that still reads and writes it with local
         file IO; a clear error naming ``what`` when the lake is an object store."""
-        if isinstance(self.lake, Path):
-            return self.lake
-        raise LakeURIError(f"JOBMARKET_LAKE={self.lake!r}: {what} still needs a local lake folder "
-                           f"(see docs/architecture.md, 'The lake on object storage')")
+        return require_local(self.lake, what)
 
 
 def _lake_value(loc: LakeLocation) -> Path | str:

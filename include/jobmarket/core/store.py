@@ -105,6 +105,16 @@ def parse_lake(value: str | os.PathLike[str], var: str = ENV) -> LakeLocation:
     return LakeLocation("s3", path)
 
 
+def require_local(value: str | os.PathLike[str], what: str) -> Path:
+    """The local folder ``value`` names, for code that still needs local file
+    IO; LakeURIError naming ``what`` when it is an object-store lake."""
+    loc = parse_lake(value)
+    if loc.is_local:
+        return Path(loc.path)
+    raise LakeURIError(f"{ENV}={loc.uri!r}: {what} still needs a local lake folder "
+                       f"(see docs/architecture.md, 'The lake on object storage')")
+
+
 def s3_filesystem():
     """An S3FileSystem configured from the standard AWS environment variables."""
     from pyarrow.fs import S3FileSystem
