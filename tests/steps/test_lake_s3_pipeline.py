@@ -69,6 +69,14 @@ def test_nightly_run_on_s3_matches_the_local_lake(s3_lake, tmp_path, monkeypatch
     per_date = dict(con.sql("select cast(dt as varchar), count(*) from postings group by 1").fetchall())
     assert per_date == {d: int((_frame(disk, "curated/postings")["dt"].astype(str) == d).sum()) for d in dates}
 
+    # The post-publish GX audit (a DAG task) reads the committed S3 files through a local copy.
+    from jobmarket.steps.audit_curated import curated_audit_checkpoint, lake_gx_context
+
+    audits = [curated_audit_checkpoint(lake_gx_context(st), date.fromisoformat(dates[-1]), st).run()
+              for st in (on_s3, on_disk)]
+    assert [a.success for a in audits] == [audits[1].success] * 2
+    assert [len(a.run_results) for a in audits] == [2, 2]
+
     before = _frame(s3, "curated/posting_lifecycle")
     _run(on_s3, dates[-1], tmp_path)
     assert _frame(s3, "curated/posting_lifecycle").equals(before)
