@@ -80,3 +80,43 @@ def test_nightly_run_on_s3_matches_the_local_lake(s3_lake, tmp_path, monkeypatch
     before = _frame(s3, "curated/posting_lifecycle")
     _run(on_s3, dates[-1], tmp_path)
     assert _frame(s3, "curated/posting_lifecycle").equals(before)
+
+
+def test_two_workers_that_share_no_disk_build_a_date_on_s3(s3_lake, tmp_path, monkeypatch):
+    """Each step in its own process, alternating between two "workers" with
+    their own working directory, temp and local folders: the steps hand off
+    through the bucket alone, and the tables equal a one-process local run."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not (FIXTURES / "greenhouse-history").is_dir():
+        pytest.skip("../shared/fixtures is not present")
+    monkeypatch.setenv("JOBMARKET_CLOSE_AFTER_MISSES", "1")
+    d = history_dates(FIXTURES)[0]
+    jobmarket = str(Path(sys.executable).parent / "jobmarket")
+    workers = []
+    for name in ("a", "b"):
+        home = tmp_path / f"worker-{name}"
+        (home / "tmp").mkdir(parents=True)
+        workers.append((home, {**os.environ, "TMPDIR": str(home / "tmp"), "JOBMARKET_LOCAL_DIR": str(home / "local")}))
+    steps = ["scrape", "parse", "validate", "tag", "validate-tagged", "publish", "curate", "quality"]
+    bundle = history_bundle(FIXTURES, d)
+    with ReplayServer(bundle) as server:
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(sources_yaml(bundle, server.url))
+        for i, step in enumerate(steps):
+            home, env = workers[i % 2]
+            proc = subprocess.run([jobmarket, step, "--date", d, "--sources", str(sources), "--run-id", f"r{d}"],
+                                  cwd=home, env=env, capture_output=True, text=True, timeout=600)
+            assert proc.returncode == 0, (step, proc.stderr[-2000:])
+    _run(Settings(lake=tmp_path / "lake"), d, tmp_path)
+    s3, disk = Lake(s3_lake), Lake(tmp_path / "lake")
+    for table in TABLES:
+        a, b = _frame(s3, table), _frame(disk, table)
+        assert len(a) == len(b), table
+        assert [c for c in a.columns if not a[c].equals(b[c]) and c not in WALL_CLOCK] == [], table
+    for home, _ in workers:  # nothing of the lake on either worker's disk but GX's per-machine project
+        assert sorted(p.name for p in home.iterdir()) in (["tmp"], ["local", "tmp"])
+        assert not any(p.suffix == ".parquet" for p in (home / "local").rglob("*"))
