@@ -137,3 +137,11 @@ def test_a_reader_never_sees_a_mix_of_two_writes(s3_lake, tmp_path):
     assert not errors
     assert seen and all(a == b for a, b in seen)
     assert len({a for a, _ in seen}) > 1  # the readers did overlap several commits
+
+
+def test_an_s3_root_passed_on_stays_on_s3(s3_lake):
+    from jobmarket.core.settings import Settings
+
+    lake = Lake(s3_lake)
+    again = Lake(Settings(lake=lake.root).lake)
+    assert again.root == lake.root and not again.is_local

@@ -79,6 +79,8 @@ def parse_lake(value: str | os.PathLike[str], var: str = ENV) -> LakeLocation:
     what is supported."""
     if isinstance(value, LakeLocation):
         return value
+    if hasattr(value, "_scheme") and hasattr(value, "key"):  # an ObjectPath (core.objpath): its own root
+        return LakeLocation(value._scheme, value.key)
     text = os.fspath(value)
     m = _SCHEME.match(text) if isinstance(value, str) else None
     if m is None:
