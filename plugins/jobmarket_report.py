@@ -47,7 +47,7 @@ async def require_user(request: Request) -> None:
 def _lake() -> Path:
     from jobmarket.core.settings import Settings
 
-    return Settings.from_env().lake
+    return Settings.from_env().local_lake("the report plugin")
 
 
 def _report(path: Path) -> Response:

@@ -73,6 +73,7 @@ def run_demo(dt: date, use_airflow: bool = True) -> int:
     from jobmarket.summary import print_summary
 
     settings = Settings.from_env()
+    settings.local_lake("jobmarket demo")  # the demo keeps its replay config and logs in the lake folder
     bundle = default_bundle()
     started = time.monotonic()
     with ReplayServer(bundle) as server:

@@ -46,7 +46,7 @@ def run_history(settings: Settings, fixtures: Path | None = None, *, with_record
     days = list(dates or history_dates(fixtures))
     if not days:
         raise FileNotFoundError(f"no dt=* folders under {fixtures / 'greenhouse-history'}")
-    settings.lake.mkdir(parents=True, exist_ok=True)
+    settings.local_lake("jobmarket history").mkdir(parents=True, exist_ok=True)
     nights = []
     with tempfile.TemporaryDirectory(prefix="jobmarket-history-") as tmp:
         for d in days:

@@ -6,13 +6,12 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from jobmarket.core.lake import Lake
+from jobmarket.core.lake import Lake, read_parquet
 from jobmarket.core.schema import MARKET_DAILY, OBSERVATIONS, SOURCE_HEALTH, TABLES
 from jobmarket.core.settings import Settings
 
 
 def summarize(dt: date, settings: Settings) -> dict[str, Any]:
-    import pyarrow.parquet as pq
 
     from jobmarket.quality.runner import data_docs_index
 
@@ -23,7 +22,7 @@ def summarize(dt: date, settings: Settings) -> dict[str, Any]:
         if not (path / "part-0.parquet").is_file():
             out["partitions"][table.name] = None
             continue
-        t = pq.read_table(path / "part-0.parquet")
+        t = read_parquet(path / "part-0.parquet")
         out["partitions"][table.name] = {"path": str(path), "rows": t.num_rows}
         if table is OBSERVATIONS:
             out["postings_per_source"] = dict(sorted(Counter(t.column("source").to_pylist()).items()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from jobmarket.core.lake import Lake
+from jobmarket.core.lake import Lake, read_parquet
 
 # work/<name>/dt=<date>/part-0.parquet, in pipeline order.
 NORMALIZED_STEP = "normalized"  # parse: the normalized postings
@@ -48,6 +48,5 @@ def input_path(lake: Lake, step: str, dt: date | str) -> Path:
 
 def read_input(lake: Lake, step: str, dt: date | str, columns: list[str] | None = None):
     """The hand-off ``work/<step>`` of ``dt`` as a pyarrow table."""
-    import pyarrow.parquet as pq
 
-    return pq.read_table(input_path(lake, step, dt), columns=columns)
+    return read_parquet(input_path(lake, step, dt), columns=columns)

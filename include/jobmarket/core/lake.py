@@ -15,6 +15,15 @@ Layout under the lake root (``$JOBMARKET_LAKE``, default ``data/``)::
 * Every other partition is replaced atomically: written in full to
   ``_staging`` (outside the dataset folder, so readers never see it), then
   swapped in with renames, so a crash never leaves half a partition.
+
+On an object-store lake (``s3://bucket/prefix``, see ``core/store.py``)
+there is no rename: the same two disciplines hold through the commit
+protocol of ``core/objpath.py`` (data files to a unique attempt folder, then
+one atomic ``_COMMIT.json`` PUT naming it). The path methods below return
+``ObjectPath`` objects there, which resolve names through that pointer, and
+the read helpers (:func:`read_parquet`, :func:`parquet_file`) open either
+kind of path, so a step reads ``partition_dir(t, dt) / "part-0.parquet"`` the
+same way on both lakes.
 """
 
 from __future__ import annotations
@@ -24,10 +33,15 @@ import gzip
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from jobmarket.core import objpath
+from jobmarket.core.objpath import ObjectPath
+from jobmarket.core.store import LakeLocation, parse_lake
 
 MANIFEST = "_manifest.json"
 
@@ -41,8 +55,18 @@ def board_token(folder: str) -> str:
 
 
 class Lake:
-    def __init__(self, root: str | os.PathLike[str]):
-        self.root = Path(root)
+    def __init__(self, root: str | os.PathLike[str] | LakeLocation):
+        self.location = parse_lake(root)
+        if self.location.is_local:
+            self.root: Path | ObjectPath = Path(root) if isinstance(root, os.PathLike) else Path(self.location.path)
+            self.fs = None
+        else:
+            self.fs = self.location.filesystem()
+            self.root = ObjectPath.bind(self.fs, self.location.scheme, self.location.path)
+
+    @property
+    def is_local(self) -> bool:
+        return self.location.is_local
 
     # -- paths ----------------------------------------------------------------
     def raw_dir(self, family: str, board: str, dt: date | str) -> Path:
@@ -73,12 +97,28 @@ class Lake:
     def partition_dir(self, table_path: str, dt: date | str) -> Path:
         return self.root / table_path / f"dt={dt}"
 
+    def local_dir(self, name: str) -> Path:
+        """``<lake>/<name>`` on a local lake. On an object-store lake, a
+        folder on this machine for what does not live on the store yet (the GX
+        project and its Data Docs): ``$JOBMARKET_LOCAL_DIR`` (default
+        ``<tmp>/jobmarket``) ``/<bucket__prefix>/<name>``."""
+        if self.is_local:
+            return self.root / name
+        base = Path(os.environ.get("JOBMARKET_LOCAL_DIR") or Path(tempfile.gettempdir()) / "jobmarket")
+        return base / self.location.path.replace("/", "__") / name
+
     @property
     def staging(self) -> Path:
         return self.root / "_staging"
 
     def new_staging_dir(self, label: str) -> Path:
-        d = self.staging / f"{label.replace('/', '_')}.{uuid.uuid4().hex[:12]}"
+        """A private scratch folder. Beside the lake on a local lake (so the
+        final rename stays on one filesystem); a local temporary folder for an
+        object-store lake, whose partitions are committed by pointer instead."""
+        name = f"{label.replace('/', '_')}.{uuid.uuid4().hex[:12]}"
+        if not self.is_local:
+            return Path(tempfile.mkdtemp(prefix=f"jobmarket-{name}."))
+        d = self.staging / name
         d.mkdir(parents=True)
         return d
 
@@ -104,13 +144,12 @@ class Lake:
             with gzip.open(stage / f"{name}.gz", "wb", compresslevel=6) as fh:
                 fh.write(body)
         (stage / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True, default=str))
-        _swap_into_place(stage, target)
+        self.publish_dir(stage, target)
         return target
 
     @staticmethod
-    def read_raw(d: Path, name: str) -> bytes:
-        with gzip.open(d / f"{name}.gz", "rb") as fh:
-            return fh.read()
+    def read_raw(d: Path | ObjectPath, name: str) -> bytes:
+        return gzip.decompress((d / f"{name}.gz").read_bytes())
 
     # -- partitions -----------------------------------------------------------
     def write_partition(self, table_path: str, dt: date | str, table, *, filename: str = "part-0.parquet") -> Path:
@@ -120,7 +159,7 @@ class Lake:
         stage = self.new_staging_dir(f"{table_path}.dt={dt}")
         pq.write_table(table, stage / filename, compression="zstd", use_dictionary=True)
         target = self.partition_dir(table_path, dt)
-        _swap_into_place(stage, target)
+        self.publish_dir(stage, target)
         return target
 
     @contextlib.contextmanager
@@ -137,7 +176,71 @@ class Lake:
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             raise
-        _swap_into_place(stage, self.partition_dir(table_path, dt))
+        self.publish_dir(stage, self.partition_dir(table_path, dt))
+
+    def publish_dir(self, stage: Path, target: Path | ObjectPath) -> None:
+        """Make the finished local folder ``stage`` the content of ``target``:
+        renames on a local lake, upload + commit pointer on an object store."""
+        if self.is_local:
+            _swap_into_place(stage, target)
+            return
+        try:
+            attempt, key = objpath.new_attempt(target.key)
+            files = sorted(p.name for p in stage.iterdir())
+            for name in files:
+                with open(stage / name, "rb") as src, self.fs.open_output_stream(f"{key}/{name}") as dst:
+                    shutil.copyfileobj(src, dst, 8 << 20)
+            self._commit(target.key, attempt, files)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+
+    def _commit(self, dir_key: str, attempt: str, files: list[str]) -> None:
+        objpath.commit(self.fs, dir_key, attempt, files)
+
+    # -- readers that see one committed version ----------------------------------
+    def pinned(self, d: Path | ObjectPath) -> Path | ObjectPath | None:
+        """``d`` fixed to its current content, for a reader that reads several
+        files of one folder: on an object store the committed attempt's folder
+        (a later commit cannot slip in between two reads); ``d`` itself on a
+        local lake, whose swap is a rename. None when nothing is committed."""
+        if not isinstance(d, ObjectPath):
+            return d if d.is_dir() else None
+        commit = objpath.read_commit(self.fs, d.key)
+        return None if commit is None else d / objpath.ATTEMPTS / commit["attempt"]
+
+    def partition_dates(self, table_path: str) -> list[str]:
+        """The dates with a committed (local: swapped-in) partition, sorted."""
+        base = self.table_dir(table_path)
+        if not base.is_dir():
+            return []
+        return sorted(p.name.split("=", 1)[1] for p in base.glob("dt=*")
+                      if not isinstance(p, ObjectPath) or objpath.read_commit(self.fs, p.key) is not None)
+
+    def committed_files(self, table_path: str, dates: list[str] | None = None) -> list[Path | ObjectPath]:
+        """The Parquet files a reader of ``table_path`` should read, one
+        committed version per date (the list DuckDB views and datasets use)."""
+        out = []
+        for dt in self.partition_dates(table_path) if dates is None else dates:
+            d = self.pinned(self.partition_dir(table_path, dt))
+            if d is not None:
+                out.extend(sorted(p for p in d.glob("*.parquet")))
+        return out
+
+    def dataset(self, table_path: str, dates: list[str] | None = None):
+        """A pyarrow dataset of ``table_path``'s committed files, with the
+        ``dt`` partition column (for pyarrow, pandas, Polars or DuckDB)."""
+        import pyarrow as pa
+        import pyarrow.dataset as ds
+
+        files = self.committed_files(table_path, dates)
+        base = self.table_dir(table_path)
+        # dt typed as a date: several curated tables also carry it as a column.
+        part = ds.partitioning(pa.schema([("dt", pa.date32())]), flavor="hive")
+        if isinstance(base, ObjectPath):
+            return ds.dataset([f.key for f in files], filesystem=self.fs, format="parquet",
+                              partitioning=part, partition_base_dir=base.key)
+        return ds.dataset([str(f) for f in files], format="parquet", partitioning=part,
+                          partition_base_dir=str(base))
 
     def write_without(self, source: Path, table_path: str, dt: date | str, schema, drop: set[int] | dict,
                       quarantined: int, batch_size: int = 5_000) -> int:
@@ -146,11 +249,10 @@ class Lake:
         written. Raises (and swaps nothing in) unless written + ``quarantined``
         equals the rows read: a validate step never drops a row silently."""
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         written = start = 0
         with self.partition_writer(table_path, dt, schema) as writer:
-            for batch in pq.ParquetFile(source).iter_batches(batch_size=batch_size):
+            for batch in parquet_file(source).iter_batches(batch_size=batch_size):
                 part = pa.Table.from_batches([batch])
                 if drop:
                     keep = [start + i not in drop for i in range(batch.num_rows)]
@@ -168,9 +270,8 @@ class Lake:
         read a batch at a time so that picking a few rows never loads the
         whole file."""
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        pf = pq.ParquetFile(path)
+        pf = parquet_file(path)
         wanted = sorted(set(rows))
         parts, start, k = [], 0, 0
         for batch in pf.iter_batches(batch_size=batch_size, columns=columns):
@@ -193,11 +294,63 @@ class Lake:
         where = {r: i for i, r in enumerate(wanted)}
         return table.take(pa.array([where[r] for r in rows], type=pa.int64()))
 
-    def write_json(self, path: Path, obj: Any) -> None:
+    def write_json(self, path: Path | ObjectPath, obj: Any) -> None:
+        if isinstance(path, ObjectPath):  # one PUT is atomic on an object store
+            path.write_text(json.dumps(obj, indent=1, sort_keys=True, default=str))
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         tmp.write_text(json.dumps(obj, indent=1, sort_keys=True, default=str))
         os.replace(tmp, path)
+
+
+def parquet_file(path: Path | ObjectPath):
+    """``pq.ParquetFile`` of a lake file on either kind of lake."""
+    import pyarrow.parquet as pq
+
+    if isinstance(path, ObjectPath):
+        return pq.ParquetFile(path.fs.open_input_file(path.resolved()))
+    return pq.ParquetFile(path)
+
+
+def read_parquet(path: Path | ObjectPath, **kwargs):
+    """``pq.read_table`` of a lake file on either kind of lake."""
+    import pyarrow.parquet as pq
+
+    if isinstance(path, ObjectPath):
+        return pq.read_table(path.resolved(), filesystem=path.fs, **kwargs)
+    return pq.read_table(path, **kwargs)
+
+
+def write_parquet_file(path: Path | ObjectPath, table, **kwargs) -> None:
+    """Write a new Parquet file whole or not at all: one PUT on an object
+    store (an object appears only when its upload completes), a temporary
+    file renamed into place on a local lake."""
+    import pyarrow.parquet as pq
+
+    kwargs.setdefault("compression", "zstd")
+    if isinstance(path, ObjectPath):
+        pq.write_table(table, path.key, filesystem=path.fs, **kwargs)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    pq.write_table(table, tmp, **kwargs)
+    os.replace(tmp, path)
+
+
+def file_stamp(path: Path | ObjectPath) -> tuple:
+    """What changes when a lake file is replaced: inode, size and mtime on
+    a local lake; the committed object's key (unique per write) and size on
+    an object store."""
+    if isinstance(path, ObjectPath):
+        key = path.resolved()
+        return (key, path.fs.get_file_info(key).size)
+    st = os.stat(path)
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def read_parquet_schema(path: Path | ObjectPath):
+    return parquet_file(path).schema_arrow
 
 
 def _swap_into_place(stage: Path, target: Path) -> None:

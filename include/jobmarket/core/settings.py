@@ -7,12 +7,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+# ConfigError lives with the lake URI parser (the bottom of core) and is
+# re-exported here, where every config reader imports it from.
+from jobmarket.core.store import ConfigError, LakeLocation, LakeURIError, parse_lake, require_local
+
+__all__ = ["ConfigError", "LakeLocation", "LakeURIError", "Settings", "parse_lake", "read_yaml"]
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = PACKAGE_DIR.parent.parent
-
-
-class ConfigError(ValueError):
-    """A configuration file is wrong; the message says where and how."""
 
 
 def read_yaml(path: Path, what: str, error: type[ConfigError] = ConfigError) -> Any:
@@ -33,15 +35,32 @@ def read_yaml(path: Path, what: str, error: type[ConfigError] = ConfigError) -> 
 class Settings:
     """Runtime settings from the environment, so Airflow and the CLI agree."""
 
-    lake: Path
+    # A Path for a local lake (as before); the URI string (s3://bucket/prefix)
+    # for an object-store lake. ``location`` is the parsed form of either.
+    lake: Path | str
     # Scraping a date older than this many days would label today's boards as
     # the past; such runs reprocess raw instead (replay sources are exempt).
     freshness_days: int = 2
 
     @classmethod
     def from_env(cls) -> Settings:
-        lake = Path(os.environ.get("JOBMARKET_LAKE") or (REPO_DIR / "data")).resolve()
-        return cls(lake=lake, freshness_days=int(os.environ.get("JOBMARKET_FRESHNESS_DAYS", "2")))
+        # Parsed here, at load, so a lake URI nobody can serve stops the run
+        # before any step writes anything.
+        loc = parse_lake(os.environ.get("JOBMARKET_LAKE") or str(REPO_DIR / "data"))
+        return cls(lake=_lake_value(loc), freshness_days=int(os.environ.get("JOBMARKET_FRESHNESS_DAYS", "2")))
 
     def with_lake(self, lake: str | os.PathLike[str]) -> Settings:
-        return replace(self, lake=Path(lake).resolve())
+        return replace(self, lake=_lake_value(parse_lake(lake, var="--lake")))
+
+    @property
+    def location(self) -> LakeLocation:
+        return parse_lake(self.lake)
+
+    def local_lake(self, what: str) -> Path:
+        """The lake folder, for code that still reads and writes it with local
+        file IO; a clear error naming ``what`` when the lake is an object store."""
+        return require_local(self.lake, what)
+
+
+def _lake_value(loc: LakeLocation) -> Path | str:
+    return Path(loc.path) if loc.is_local else loc.uri

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from jobmarket.core.lake import Lake
+from jobmarket.core.lake import Lake, read_parquet, read_parquet_schema
 from jobmarket.incremental.parse_reuse import reused_rows
 from jobmarket.incremental.version import package_files, version_of
 
@@ -51,7 +51,6 @@ def carried_mask(lake: Lake, dt: date, posting_ids: list, valid_step: str, fp: s
     """
     from collections import Counter
 
-    import pyarrow.parquet as pq
 
     n = len(posting_ids)
     source_dt, keys = reused_rows(lake, dt)
@@ -61,14 +60,14 @@ def carried_mask(lake: Lake, dt: date, posting_ids: list, valid_step: str, fp: s
     input_path = lake.partition_dir(f"work/{input_step}", source_dt) / "part-0.parquet"
     if not (valid_path.is_file() and input_path.is_file()):
         return [False] * n
-    meta = pq.read_schema(valid_path).metadata or {}
+    meta = read_parquet_schema(valid_path).metadata or {}
     if meta.get(FINGERPRINT_KEY, b"").decode() != fp:
         return [False] * n
     key_ids = keys.column("posting_id").to_pylist()
     parsed = Counter(key_ids)
     reused = {p for p, r in zip(key_ids, keys.column("reused").to_pylist(), strict=True) if r and parsed[p] == 1}
-    passed = set(pq.read_table(valid_path, columns=["posting_id"]).column("posting_id").to_pylist())
-    before = Counter(pq.read_table(input_path, columns=["posting_id"]).column("posting_id").to_pylist())
+    passed = set(read_parquet(valid_path, columns=["posting_id"]).column("posting_id").to_pylist())
+    before = Counter(read_parquet(input_path, columns=["posting_id"]).column("posting_id").to_pylist())
     today = Counter(posting_ids)
     return [
         p is not None and p in reused and today[p] == 1 and before.get(p) == 1 and p in passed

@@ -16,7 +16,7 @@ import json
 from datetime import date
 from typing import Any
 
-from jobmarket.core.lake import Lake
+from jobmarket.core.lake import Lake, read_parquet, write_parquet_file
 from jobmarket.incremental.version import (
     ALIASES_FILE,
     REFERENCE_PACKAGES,
@@ -54,10 +54,9 @@ class NormalizeCache:
         self.entries: dict[str, str] = {}
         self.new: dict[str, str] = {}
         if self.dir is not None and self.dir.is_dir():
-            import pyarrow.parquet as pq
 
             for f in sorted(self.dir.glob("*.parquet")):
-                t = pq.read_table(f)
+                t = read_parquet(f)
                 self.entries.update(zip(t.column("key").to_pylist(), t.column("value").to_pylist(), strict=True))
 
     @staticmethod
@@ -83,15 +82,11 @@ class NormalizeCache:
         import uuid
 
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         if self.dir is None or not self.new:
             return
-        self.dir.mkdir(parents=True, exist_ok=True)
         table = pa.table({"key": list(self.new), "value": list(self.new.values())})
-        tmp = self.dir / f".part-{uuid.uuid4().hex}.tmp"
-        pq.write_table(table, tmp, compression="zstd")
-        tmp.rename(self.dir / f"part-{uuid.uuid4().hex}.parquet")
+        write_parquet_file(self.dir / f"part-{uuid.uuid4().hex}.parquet", table)
         self.entries.update(self.new)
         self.new = {}
 

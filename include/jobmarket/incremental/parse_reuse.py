@@ -39,7 +39,7 @@ from datetime import date
 from typing import Any
 
 from jobmarket.core.handoffs import KEYS_STEP, NORMALIZED_STEP
-from jobmarket.core.lake import Lake
+from jobmarket.core.lake import Lake, parquet_file, read_parquet, read_parquet_schema
 from jobmarket.incremental.version import (
     ALIASES_FILE,
     REFERENCE_PACKAGES,
@@ -102,12 +102,11 @@ PAIR_KEY = b"jobmarket.parse_pair"  # the same token in a date's rows and keys
 def reused_rows(lake: Lake, dt: date):
     """(earlier date, per-row flag) of the rows of ``dt`` taken from an
     earlier parse, or (None, None) when nothing was reused."""
-    import pyarrow.parquet as pq
 
     path = lake.partition_dir(f"work/{KEYS_STEP}", dt) / "part-0.parquet"
     if not path.is_file():
         return None, None
-    keys = pq.read_table(path, columns=["posting_id", "reused"])
+    keys = read_parquet(path, columns=["posting_id", "reused"])
     source = (keys.schema.metadata or {}).get(REUSED_FROM_KEY)
     if not source:
         return None, None
@@ -118,7 +117,6 @@ class Reuse:
     """The latest earlier parse of the same parser version, indexed by key."""
 
     def __init__(self, lake: Lake, dt: date, *, max_lookback: int = 7):
-        import pyarrow.parquet as pq
 
         self.lake = lake
         self.source_dt: date | None = None
@@ -139,15 +137,15 @@ class Reuse:
             rows_path = lake.partition_dir(f"work/{NORMALIZED_STEP}", d) / "part-0.parquet"
             if not (keys_path.is_file() and rows_path.is_file()):
                 continue
-            meta = pq.read_schema(keys_path).metadata or {}
+            meta = read_parquet_schema(keys_path).metadata or {}
             if meta.get(VERSION_KEY, b"").decode() != parser_version():
                 continue
-            rows_file = pq.ParquetFile(rows_path)  # opened now: a rerun of that date cannot swap it under us
+            rows_file = parquet_file(rows_path)  # opened now: a rerun of that date cannot swap it under us
             pair = (rows_file.schema_arrow.metadata or {}).get(PAIR_KEY)
             if pair is None or meta.get(PAIR_KEY) != pair:
                 log.warning("work/%s of %s was not written with the rows beside it; not reused", KEYS_STEP, d)
                 continue
-            keys = pq.read_table(keys_path)
+            keys = read_parquet(keys_path)
             if not keys.column("posting_id").equals(rows_file.read(columns=["posting_id"]).column("posting_id")):
                 log.warning("work/%s of %s does not match its rows; not reused", KEYS_STEP, d)
                 continue

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import re
 
-from jobmarket.core.lake import Lake
+from jobmarket.core.lake import Lake, read_parquet, write_parquet_file
 from jobmarket.core.schema import TAG_COLUMNS, TAGGED
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,6 @@ class TagCache:
     """
 
     def __init__(self, lake: Lake, version: str):
-        import pyarrow.parquet as pq
 
         self.dir = lake.root / "cache" / "tags" / f"tagger={re.sub(r'[^A-Za-z0-9._+-]', '_', version)}"
         self.schema = tag_cache_schema()
@@ -41,7 +40,7 @@ class TagCache:
         self.new: list = []
         for f in sorted(self.dir.glob("*.parquet")):
             try:
-                t = pq.read_table(f).select(self.schema.names).cast(self.schema)
+                t = read_parquet(f).select(self.schema.names).cast(self.schema)
             except (KeyError, ValueError, NotImplementedError) as exc:  # another layout: tag those again
                 log.warning("tag cache file %s not used: %s", f, exc)
                 continue
@@ -80,14 +79,10 @@ class TagCache:
         import uuid
 
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         if not self.new:
             return
-        self.dir.mkdir(parents=True, exist_ok=True)
-        tmp = self.dir / f".part-{uuid.uuid4().hex}.tmp"
-        pq.write_table(pa.concat_tables(self.new), tmp, compression="zstd")
-        tmp.rename(self.dir / f"part-{uuid.uuid4().hex}.parquet")
+        write_parquet_file(self.dir / f"part-{uuid.uuid4().hex}.parquet", pa.concat_tables(self.new))
         self.new = []
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from jobmarket.core.lake import Lake
+from jobmarket.core.lake import Lake, read_parquet, read_parquet_schema
 from jobmarket.core.schema import POSTINGS, SOURCE_HEALTH
 
 log = logging.getLogger(__name__)
@@ -77,27 +77,26 @@ def null_rates(table, columns: tuple[str, ...], source_col: str = "source") -> d
 
 
 def load_history(lake: Lake, dt: date, n: int, columns: tuple[str, ...]) -> list[DateHistory]:
-    import pyarrow.parquet as pq
 
     out = []
     for day in previous_dates(lake, dt, n):
         h = DateHistory(dt=day)
-        health = pq.read_table(
+        health = read_parquet(
             lake.partition_dir(SOURCE_HEALTH.path, day) / "part-0.parquet",
             columns=["family", "board", "status", "postings_found"],
         ).to_pylist()
         h.board_counts = board_counts_from_health(health)
         gpath = lake.partition_dir("curated/gate_results", day) / "part-0.parquet"
         if gpath.is_file():
-            for g in pq.read_table(gpath, columns=["source", "board", "gate", "field", "observed"]).to_pylist():
+            for g in read_parquet(gpath, columns=["source", "board", "gate", "field", "observed"]).to_pylist():
                 if g["gate"] == "null_rate_jump" and g["board"] is None and g["observed"] is not None:
                     h.null_rates.setdefault(g["source"], {})[g["field"]] = g["observed"]
         for table in ("curated/observations", POSTINGS.path):
             ppath = lake.partition_dir(table, day) / "part-0.parquet"
             if h.null_rates or not ppath.is_file():
                 continue
-            have = set(pq.read_schema(ppath).names)
+            have = set(read_parquet_schema(ppath).names)
             cols = ["source", *[c for c in columns if c in have]]
-            h.null_rates = null_rates(pq.read_table(ppath, columns=cols), tuple(cols[1:]))
+            h.null_rates = null_rates(read_parquet(ppath, columns=cols), tuple(cols[1:]))
         out.append(h)
     return out

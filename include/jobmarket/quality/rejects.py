@@ -16,6 +16,8 @@ import json
 from datetime import date
 from typing import Any
 
+from jobmarket.core.lake import read_parquet
+
 REJECTED_STEP = "rejected"
 
 
@@ -48,11 +50,10 @@ def write_rejected(lake, dt: date, rows: list[dict[str, Any]]) -> None:
 def read_rejected(lake, dt: date):
     """The date's rejected rows as a QUARANTINE table (empty when the parse
     step wrote none, e.g. a lake parsed before rejects existed)."""
-    import pyarrow.parquet as pq
 
     from jobmarket.core.schema import QUARANTINE
 
     path = lake.partition_dir(f"work/{REJECTED_STEP}", dt) / "part-0.parquet"
     if not path.is_file():
         return QUARANTINE.arrow_schema().empty_table()
-    return pq.read_table(path).cast(QUARANTINE.arrow_schema())
+    return read_parquet(path).cast(QUARANTINE.arrow_schema())

@@ -24,7 +24,9 @@ BATCH_DEFINITION = "whole_partition"
 
 
 def project_root(lake: Lake):
-    return lake.root / "gx_project"
+    # GX's file context needs a local folder: on an object-store lake the
+    # project is per machine (the results that matter are lake tables).
+    return lake.local_dir("gx_project")
 
 
 def data_docs_index(lake: Lake):

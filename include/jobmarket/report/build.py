@@ -100,7 +100,7 @@ def read_manifest(d: Path) -> dict[str, Any] | None:
 
 def pending_dates(settings: Settings | None = None) -> list[date]:
     """Curated dates whose report is missing or older than their inputs."""
-    lake = (settings or Settings.from_env()).lake
+    lake = (settings or Settings.from_env()).local_lake("the HTML report")
     out = []
     for d, digest in input_digests(lake).items():
         m = read_manifest(report_dir(lake, d))
@@ -167,7 +167,7 @@ def render_html(dt: date, frames: dict[str, Any], *, lake: Path) -> tuple[str, d
 def build_report(dt: date, settings: Settings | None = None, *, update_latest_copy: bool = True) -> Path:
     """Build the report of ``dt``; returns ``<lake>/reports/dt=<dt>/index.html``."""
     settings = settings or Settings.from_env()
-    lake = settings.lake
+    lake = settings.local_lake("the HTML report")
     if dt not in curated_dates(lake):
         raise ReportError(f"no curated partitions for {dt} in {lake}/curated/market_daily: run curate first")
     started = time.perf_counter()
@@ -220,7 +220,7 @@ def write_figures(folder: Path, ctx: dict[str, Any]) -> Path:
 def update_latest(settings: Settings | None = None) -> Path | None:
     """Make ``reports/latest/`` a copy of the newest built report."""
     settings = settings or Settings.from_env()
-    lake = settings.lake
+    lake = settings.local_lake("the HTML report")
     reports = list_reports(lake)
     if not reports:
         return None

@@ -13,6 +13,8 @@ import os
 from datetime import date
 from pathlib import Path
 
+from jobmarket.core.store import require_local
+
 VIEWS_SQL = Path(__file__).with_name("views.sql")
 
 _DUCK_TYPES = {
@@ -62,7 +64,9 @@ def define_views(con, lake: str | os.PathLike[str]) -> None:
     """Define the base and derived views on an open DuckDB connection."""
     from jobmarket.tagger.title import title_family_sql
 
-    lake = Path(lake).resolve()
+    # The views glob local files; DuckDB reads s3:// only with httpfs, which
+    # it downloads on first use (see docs/analysts.md for object-store lakes).
+    lake = require_local(lake, "DuckDB views (jobmarket views, the report)")
     for name, table in curated_tables():
         con.execute(base_view_sql(lake, name, table))
     con.execute(title_family_sql())
@@ -78,6 +82,7 @@ def create_views(lake: str | os.PathLike[str], db_path: str | os.PathLike[str]) 
     """
     import duckdb
 
+    lake = require_local(lake, "DuckDB views (jobmarket views, the report)")  # before any file is written
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.tmp")

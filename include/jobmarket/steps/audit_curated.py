@@ -38,7 +38,8 @@ def curated_audit_checkpoint(gx_ctx, dt: date | None = None, settings: Settings 
 
         dt = partition_date(get_current_context())
     lake = Lake((settings or Settings.from_env()).lake)
-    source = gx_ctx.data_sources.add_or_update_pandas_filesystem(CURATED_DATASOURCE, base_directory=str(lake.root))
+    base = lake.root if lake.is_local else _local_copy(lake, dt)
+    source = gx_ctx.data_sources.add_or_update_pandas_filesystem(CURATED_DATASOURCE, base_directory=str(base))
     vds = []
     for table, build in ((POSTINGS, build_tagged_suite), (SOURCE_HEALTH, build_source_health_suite)):
         try:
@@ -64,3 +65,19 @@ def curated_audit_checkpoint(gx_ctx, dt: date | None = None, settings: Settings 
             result_format={"result_format": "SUMMARY"},
         )
     )
+
+
+def _local_copy(lake: Lake, dt: date):
+    """The audited partitions of ``dt`` copied from an object-store lake to a
+    folder on this machine, in the lake layout: GX's filesystem datasource
+    reads local paths only. The copy is of the committed files, so the audit
+    sees exactly what readers see."""
+    base = lake.local_dir("audit_copy")
+    for table in (POSTINGS, SOURCE_HEALTH):
+        src = lake.partition_dir(table.path, dt) / "part-0.parquet"
+        dst = base / table.path / f"dt={dt}" / "part-0.parquet"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        dst.unlink(missing_ok=True)
+        if src.is_file():
+            dst.write_bytes(src.read_bytes())
+    return base

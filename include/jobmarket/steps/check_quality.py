@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from jobmarket.core.handoffs import GATE_RESULTS_STEP
-from jobmarket.core.lake import Lake
+from jobmarket.core.lake import Lake, read_parquet
 from jobmarket.core.schema import GATE_RESULTS
 from jobmarket.core.settings import Settings
 
@@ -18,12 +18,11 @@ class QualityGateFailed(RuntimeError):
 
 def read_gate_results(lake: Lake, dt: date) -> list[dict[str, Any]]:
     """The published gate results of ``dt``, else the validate step's hand-off."""
-    import pyarrow.parquet as pq
 
     for base in (GATE_RESULTS.path, f"work/{GATE_RESULTS_STEP}"):
         path = lake.partition_dir(base, dt) / "part-0.parquet"
         if path.is_file():
-            return pq.read_table(path).to_pylist()
+            return read_parquet(path).to_pylist()
     raise FileNotFoundError(f"no gate results for {dt}: run validate for {dt} first")
 
 

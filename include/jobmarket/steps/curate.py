@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from jobmarket.core.handoffs import TAGGED_VALID_STEP, PipelineError, input_path
-from jobmarket.core.lake import Lake, releases_memory
+from jobmarket.core.lake import Lake, file_stamp, parquet_file, read_parquet, releases_memory
 from jobmarket.core.schema import (
     GATE_RESULTS,
     MARKET_DAILY,
@@ -80,7 +80,6 @@ def _read_arrow(lake: Lake, table, upto: date, columns: list[str], files: list |
     ``(dt, path, stamp, rows)`` per partition, in row order."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     parts = []
     for d in _dates_with(lake.table_dir(table.path)):
@@ -88,7 +87,7 @@ def _read_arrow(lake: Lake, table, upto: date, columns: list[str], files: list |
             continue
         path = lake.partition_dir(table.path, d) / "part-0.parquet"
         stamp = _stamp(path) if files is not None else None
-        t = pq.read_table(path, columns=columns)
+        t = read_parquet(path, columns=columns)
         parts.append(t.append_column("dt", pa.array(np.full(t.num_rows, np.datetime64(d, "D")), type=pa.date32())))
         if files is not None:
             files.append((d, path, stamp, t.num_rows))
@@ -106,9 +105,8 @@ def _concat(parts):
         return parts  # schemas differ between partitions: converted to pandas one by one
 
 
-def _stamp(path) -> tuple[int, int, int]:
-    st = os.stat(path)
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
+def _stamp(path) -> tuple:
+    return file_stamp(path)
 
 
 def _to_pandas(t, columns: list[str], **options):
@@ -142,19 +140,18 @@ def _obs_rows(obs_keys, files: list, rows, columns: list[str]):
     files: each file is read again but only the rows asked for are kept."""
     import numpy as np
     import pandas as pd
-    import pyarrow.parquet as pq
 
     pieces, offset = [], 0
     for _d, path, stamp, n in files:
         lo, hi = np.searchsorted(rows, [offset, offset + n])
         if hi > lo:
-            t = pq.read_table(path, columns=columns)
+            t = read_parquet(path, columns=columns)
             if t.num_rows != n or _stamp(path) != stamp:
                 raise PipelineError(f"{path} was replaced while curate read it: rerun")
             pieces.append(t.take(rows[lo:hi] - offset))
         offset += n
     if not pieces and files:  # no row asked for: an empty frame with the columns' types
-        pieces = [pq.read_table(files[-1][1], columns=columns).slice(0, 0)]
+        pieces = [read_parquet(files[-1][1], columns=columns).slice(0, 0)]
     extra = _to_pandas(_concat(pieces), columns)[columns]
     keys = obs_keys.iloc[rows].reset_index(drop=True)
     keys["dt"] = _as_dates(keys["dt"])
@@ -308,15 +305,14 @@ def _new_version_batches(path, earlier, columns: list[str], batch_size: int = 5_
     """Record batches of the tagged partition at ``path`` holding the rows
     whose version_id is not in ``earlier``, with ``columns`` only, in file order."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
-    version_id = pq.read_table(path, columns=["version_id"]).column("version_id")
+    version_id = read_parquet(path, columns=["version_id"]).column("version_id")
     is_new = pc.invert(pc.is_in(version_id, value_set=earlier.cast(version_id.type))).combine_chunks()
     del version_id
     if not is_new.true_count:
         return
     offset = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size, columns=columns):
+    for batch in parquet_file(path).iter_batches(batch_size=batch_size, columns=columns):
         keep = is_new.slice(offset, batch.num_rows)
         offset += batch.num_rows
         if keep.true_count == batch.num_rows:

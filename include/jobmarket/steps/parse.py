@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from jobmarket.core.handoffs import BATCH_ROWS, HEALTH_STEP, KEYS_STEP, NORMALIZED_STEP
-from jobmarket.core.lake import Lake, release_memory, releases_memory
+from jobmarket.core.lake import Lake, parquet_file, read_parquet, release_memory, releases_memory
 from jobmarket.core.runctx import is_stale
 from jobmarket.core.schema import NORMALIZED, SOURCE_HEALTH
 from jobmarket.core.settings import Settings
@@ -297,12 +297,11 @@ def _dup_clusters(path, out: _ParseOutput, reuse):
     Reads the few columns it compares, and the descriptions only of rows that
     need a new signature."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
     from jobmarket.normalize import assign_dup_clusters
 
     cols = ["posting_id", "source", "board", "company", "title", "location", "remote", "workplace_type",
             "company_key", "title_norm", "locations_json"]
-    pf = pq.ParquetFile(path)
+    pf = parquet_file(path)
     rows = pf.read(columns=cols).to_pylist()
     has_text = []
     for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=["description"]):
@@ -340,7 +339,6 @@ def parse_date(
     import uuid
 
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     settings = settings or Settings.from_env()
     sources = sources or load_sources()
@@ -389,7 +387,7 @@ def parse_date(
             raw_keys(lake, family, dt, use_cache=False, known=seen_keys.get(family, {}))
         clusters, minhash = _dup_clusters(stage / "rows.parquet", out, earlier)
         keys = pa.table({
-            "posting_id": pq.read_table(stage / "rows.parquet", columns=["posting_id"]).column(0),
+            "posting_id": read_parquet(stage / "rows.parquet", columns=["posting_id"]).column(0),
             "unit_key": out.unit_key,
             "unit_row": pa.array(out.unit_row, type=pa.int32()),
             "reusable": out.reusable,
@@ -410,7 +408,7 @@ def parse_date(
         per_source: Counter = Counter()
         n, start = 0, 0
         with lake.partition_writer(f"work/{NORMALIZED_STEP}", dt, schema) as writer:
-            for batch in pq.ParquetFile(stage / "rows.parquet").iter_batches(batch_size=BATCH_ROWS):
+            for batch in parquet_file(stage / "rows.parquet").iter_batches(batch_size=BATCH_ROWS):
                 table = pa.Table.from_batches([batch])
                 ids = pa.array(clusters[start: start + table.num_rows], type=pa.string())
                 start += table.num_rows

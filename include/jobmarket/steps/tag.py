@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from jobmarket.core.handoffs import BATCH_ROWS, TAGGED_STEP, VALIDATED_STEP, input_path
-from jobmarket.core.lake import Lake, releases_memory
+from jobmarket.core.lake import Lake, parquet_file, releases_memory
 from jobmarket.core.schema import TAGGED
 from jobmarket.core.settings import Settings
 from jobmarket.incremental.tag_cache import TagCache, tag_key, tag_names
@@ -64,7 +64,6 @@ def tag_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any]:
     are never all in memory as Python strings.
     """
     import pyarrow as pa
-    import pyarrow.parquet as pq
     from jobmarket.tagger import TAGGER_VERSION, tag
 
     settings = settings or Settings.from_env()
@@ -76,7 +75,7 @@ def tag_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any]:
     rows = hits = newly = 0
     archetypes: Counter = Counter()
     with lake.partition_writer(f"work/{TAGGED_STEP}", dt, schema) as writer:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+        for batch in parquet_file(path).iter_batches(batch_size=BATCH_ROWS):
             table = pa.Table.from_batches([batch])
             refs: list[tuple[int, int]] = []
             fresh: list[dict[str, Any]] = []

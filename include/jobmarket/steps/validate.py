@@ -41,7 +41,7 @@ from jobmarket.core.handoffs import (
     ValidationFailed,
     input_path,
 )
-from jobmarket.core.lake import Lake, releases_memory
+from jobmarket.core.lake import Lake, parquet_file, read_parquet, releases_memory
 from jobmarket.core.schema import GATE_RESULTS, NORMALIZED, QUARANTINE, VALIDATION_RUNS
 from jobmarket.core.settings import Settings
 from jobmarket.incremental import carry
@@ -166,7 +166,6 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     validation_runs and gate_results to work/. Returns a summary dict."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
     from jobmarket.quality.config import load_quality
 
     settings = settings or Settings.from_env()
@@ -175,12 +174,12 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     path = input_path(lake, NORMALIZED_STEP, dt)
     # The descriptions are most of the batch: read without them, and take
     # their lengths (all the suite checks) from the column read alone.
-    pf = pq.ParquetFile(path)
+    pf = parquet_file(path)
     light = pf.read(columns=[c for c in pf.schema_arrow.names if c != "description"])
     lengths = pc.cast(pc.utf8_length(pf.read(columns=["description"]).column(0)), pa.float64())
     n = light.num_rows
     hpath = lake.partition_dir(f"work/{HEALTH_STEP}", dt) / "part-0.parquet"
-    health = pq.read_table(hpath).to_pandas() if hpath.is_file() else None
+    health = read_parquet(hpath).to_pandas() if hpath.is_file() else None
 
     # Rows unchanged since an earlier date where they passed keep that verdict
     # (jobmarket.incremental.carry); GX evaluates the others. Gates see every row.

@@ -23,7 +23,7 @@ from jobmarket.core.handoffs import (
     input_path,
     read_input,
 )
-from jobmarket.core.lake import Lake, releases_memory
+from jobmarket.core.lake import Lake, parquet_file, releases_memory
 from jobmarket.core.schema import QUARANTINE, TAG_COLUMNS, VALIDATION_RUNS
 from jobmarket.core.settings import Settings
 from jobmarket.incremental import carry
@@ -38,13 +38,12 @@ def validate_tagged_date(dt: date, *, settings: Settings | None = None, run_id: 
     work/tagged_valid, failing rows to work/quarantine_tagged, results appended
     to work/validation_runs."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
     from jobmarket.tagger import TAGGER_VERSION
 
     settings = settings or Settings.from_env()
     lake = Lake(settings.lake)
     path = input_path(lake, TAGGED_STEP, dt)
-    pf = pq.ParquetFile(path)
+    pf = parquet_file(path)
     checked = ["posting_id", "source", "board", *(c.name for c in TAG_COLUMNS)]
     table = pf.read(columns=checked)  # what the suite checks: no descriptions
     # Rows reused by the parse step that passed this suite on that earlier
