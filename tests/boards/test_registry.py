@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 from jobmarket.boards.crawl import expand
-from jobmarket.boards.registry import SEED_DIR, load, read_list, read_text, save, seed, seed_stats, versions
+from jobmarket.boards.registry import (
+    SEED_DIR,
+    load,
+    read_list,
+    read_text,
+    save,
+    seed,
+    seed_stats,
+    versions,
+)
 from jobmarket.core.lake import Lake
 from jobmarket.sources.boardurls import UnresolvedURL, resolve
 from jobmarket.sources.config import parse_sources
