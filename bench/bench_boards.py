@@ -12,12 +12,13 @@ selects the boards with ``registry: {tags: [bench]}``; the shards are planned
 and scraped exactly as the DAG's mapped tasks do (jobmarket.steps.scrape:
 plan_shards, scrape_shard), the shards of one family one after another (its
 pool has one slot), the families side by side. Raw lands in a temporary lake.
+The servers run in a separate process, so the peak RSS is the crawler's.
 
 The rate limits are high on purpose (``--rate`` requests a second per host,
 not the production 1/s) so the bench runs in minutes; the floor scales with
 them. Floor = max over hosts of (requests to the host - burst) / rate: what
 the per-host limits allow at best. Each size runs in its own process, so its
-peak RSS (ru_maxrss: server threads included) is its own.
+peak RSS (ru_maxrss of the crawling process) is its own.
 """
 
 from __future__ import annotations
@@ -38,18 +39,34 @@ DT = date(2026, 8, 22)
 SHARE = {"greenhouse": 0.70, "lever": 0.15, "ashby": 0.15}
 
 
+def _serve(tokens: dict, slow_s: float, conn) -> None:
+    """The replay servers, in their own process: the crawler's RSS is its own."""
+    from jobmarket.replay import SHARED_FIXTURES, ReplayServer, registry_bundle
+
+    bundle = registry_bundle(tokens, SHARED_FIXTURES, str(DT), every_404=20, every_empty=25, every_slow=50,
+                             slow_s=slow_s)
+    servers = {f: ReplayServer(bundle.subset([f])).start() for f in tokens}
+    conn.send({f: srv.url for f, srv in servers.items()})
+    conn.recv()  # stop
+    conn.send({f: sum(1 for _, p in srv.requests if p != "/robots.txt") for f, srv in servers.items()})
+    for srv in servers.values():
+        srv.stop()
+
+
 def one(n: int, args) -> dict:
+    import multiprocessing
+
     from jobmarket.boards.registry import Registry, save
     from jobmarket.core.lake import Lake
     from jobmarket.core.settings import Settings
-    from jobmarket.replay import SHARED_FIXTURES, ReplayServer, registry_bundle
     from jobmarket.sources.config import parse_sources
     from jobmarket.steps.scrape import SourceFailed, plan_shards, scrape_shard
 
     tokens = {f: [f"{f[:2]}{i:05d}" for i in range(round(n * s))] for f, s in SHARE.items()}
-    bundle = registry_bundle(tokens, SHARED_FIXTURES, str(DT), every_404=20, every_empty=25, every_slow=50,
-                             slow_s=args.slow_s)
-    servers = {f: ReplayServer(bundle.subset([f])).start() for f in tokens}
+    conn, child_conn = multiprocessing.Pipe()
+    server = multiprocessing.get_context("spawn").Process(target=_serve, args=(tokens, args.slow_s, child_conn))
+    server.start()
+    urls = conn.recv()
     try:
         with tempfile.TemporaryDirectory(prefix="bench-boards-") as tmp:
             lake = Lake(tmp)
@@ -61,20 +78,25 @@ def one(n: int, args) -> dict:
             save(lake, DT, reg)
             del reg
             doc = {"http": {"contact": "bench@example.invalid"}, "sources": {
-                f: {"base_url": f"{srv.url}/{f}", "rate_per_second": args.rate, "burst": args.burst,
+                f: {"base_url": f"{url}/{f}", "rate_per_second": args.rate, "burst": args.burst,
                     "max_concurrency": args.concurrency, "backoff_base": 0.05, "backoff_max": 0.5,
                     "content": False, "options": {"replay": True}, "shard_size": args.shard_size,
                     "registry": {"tags": ["bench"]}}
-                for f, srv in servers.items()}}
+                for f, url in urls.items()}}
             sources = parse_sources(doc, Path("<bench>"))
             settings = Settings(lake=Path(tmp))
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             counts: Counter = Counter()
             failed_shards = []
             lock = threading.Lock()
+            n_shards = 0
 
             def family(f: str) -> None:
-                for shard in plan_shards(DT, family=f, settings=settings, sources=sources):
+                nonlocal n_shards
+                plan = plan_shards(DT, family=f, settings=settings, sources=sources)
+                with lock:
+                    n_shards += len(plan)
+                for shard in plan:
                     try:
                         out = scrape_shard(shard, DT, settings=settings, sources=sources, run_id="bench", slots=1)
                         with lock:
@@ -84,23 +106,22 @@ def one(n: int, args) -> dict:
                             failed_shards.append(shard["label"])
 
             start = time.monotonic()
-            threads = [threading.Thread(target=family, args=(f,)) for f in servers]
+            threads = [threading.Thread(target=family, args=(f,)) for f in urls]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
             wall = time.monotonic() - start
-            per_host = {f: sum(1 for _, p in srv.requests if p != "/robots.txt") for f, srv in servers.items()}
-            floor = max((r - args.burst) / args.rate for r in per_host.values())
-            n_shards = sum(len(plan_shards(DT, family=f, settings=settings, sources=sources)) for f in servers)
-            return {"boards": sum(len(t) for t in tokens.values()), "shards": n_shards, "wall_s": round(wall, 2),
-                    "floor_s": round(floor, 2), "ratio": round(wall / floor, 3), "requests": per_host,
-                    "board_status": dict(counts), "failed_shards": failed_shards,
-                    "rss_before_scrape_mb": round(rss_before / 1024, 1),
-                    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     finally:
-        for srv in servers.values():
-            srv.stop()
+        conn.send("stop")
+        per_host = conn.recv()
+        server.join(timeout=30)
+    floor = max((r - args.burst) / args.rate for r in per_host.values())
+    return {"boards": sum(len(t) for t in tokens.values()), "shards": n_shards, "wall_s": round(wall, 2),
+            "floor_s": round(floor, 2), "ratio": round(wall / floor, 3), "requests": per_host,
+            "board_status": dict(counts), "failed_shards": failed_shards,
+            "rss_before_scrape_mb": round(rss_before / 1024, 1), "peak_rss_mb": round(peak / 1024, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from jobmarket.boards.registry import RETIRED, Registry, key, load
+from jobmarket.boards.registry import RETIRED, Registry, is_slug, key, load, names_by_token
 from jobmarket.core.lake import Lake
 from jobmarket.sources.boardurls import REGISTRY_FAMILIES
 from jobmarket.sources.config import BoardConfig, SourceConfig, SourcesFile
@@ -67,23 +67,35 @@ def expand(sources: SourcesFile, lake: Lake, dt: date, reg: Registry | None = No
     configured display name take the registry's. Idempotent."""
     if getattr(sources, "_expanded_for", None) == dt:
         return sources
-    reg = reg if reg is not None else load(lake, dt)
+    if reg is None:
+        families = {s.family for s in sources.sources if s.family in REGISTRY_FAMILIES}
+        reg = load(lake, dt, families=families)
     seen: set[tuple[str, str]] = set()
     new = []
     for s in sources.sources:
         boards = []
         for b in (*s.boards, *selected(reg, s, dt)):
             k = key(s.family, b.token)
-            if k in seen:
-                continue
-            seen.add(k)
-            if not b.company:
-                b = replace(b, company=reg.display_name(s.family, b.token))
-            boards.append(b)
-        new.append(replace(s, boards=tuple(boards)))
+            if k not in seen:
+                seen.add(k)
+                boards.append(b)
+        new.append(boards)
+    # A display name for boards that have none: the registry's, looking at
+    # other families' lists only for the few whose own name is the bare slug.
+    unnamed = [(s.family, b.token) for s, boards in zip(sources.sources, new, strict=True)
+               for b in boards if not b.company]
+    others = names_by_token(lake, dt, [t for f, t in unnamed if _needs_other_lists(reg, f, t)])
+    new = [replace(s, boards=tuple(b if b.company else replace(b, company=reg.display_name(s.family, b.token, others))
+                                   for b in boards))
+           for s, boards in zip(sources.sources, new, strict=True)]
     out = replace(sources, sources=tuple(new))
     object.__setattr__(out, "_expanded_for", dt)
     return out
+
+
+def _needs_other_lists(reg: Registry, family: str, token: str) -> bool:
+    row = reg.get(family, token)
+    return not (row and row["company"]) or is_slug(row["company"], token)
 
 
 @dataclass(frozen=True)

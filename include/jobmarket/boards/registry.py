@@ -96,25 +96,25 @@ class Registry:
         return {t.lower(): c for f, t, c in zip(self.cols["family"], self.cols["token"], self.cols["company"],
                                                  strict=True) if f == family and c}
 
-    def display_name(self, family: str, token: str) -> str | None:
+    def display_name(self, family: str, token: str, others: dict[str, list[str]] | None = None) -> str | None:
         """The company display name of a board: its own row's, unless that is
         only the slug again in lower case ("cursor"), then the same token's
-        name in another family's list ("plaid" is Plaid on Ashby), then the
-        slug with a capital (a display name, unlike the bare token)."""
+        name in another family's list ("plaid" is Plaid on Ashby; ``others``:
+        token (lower case) -> names in every family, see :func:`names_by_token`),
+        then the slug with a capital (a display name, unlike the bare token)."""
         own = self.get(family, token)
         name = own and own["company"]
-        if name and not _is_slug(name, token):
+        if name and not is_slug(name, token):
             return name
-        want = token.lower()
-        for f, t, c in zip(self.cols["family"], self.cols["token"], self.cols["company"], strict=True):
-            if f != family and c and t.lower() == want and not _is_slug(c, t):
+        for c in (others or {}).get(token.lower(), []):
+            if c and not is_slug(c, token):
                 return c
         if own is None:
             return None
         return (name or token)[:1].upper() + (name or token)[1:]
 
 
-def _is_slug(name: str, token: str) -> bool:
+def is_slug(name: str, token: str) -> bool:
     return name == name.lower() and re.sub(r"[^a-z0-9]", "", name) == re.sub(r"[^a-z0-9]", "", token.lower())
 
 
@@ -213,11 +213,13 @@ def _fold_spelling(out: dict, row: dict[str, Any], rep: ReadReport) -> None:
     out[k] = row
 
 
-@functools.lru_cache(maxsize=2)
-def _seed_cached(seed_dir: str, found_on: date) -> tuple[dict[str, list], tuple]:
+@functools.lru_cache(maxsize=16)
+def _seed_cached(seed_dir: str, found_on: date, families: tuple[str, ...] | None = None):
     reg = Registry()
     stats = []
     for path in sorted(Path(seed_dir).glob("*.csv")):
+        if families is not None and path.stem not in families:
+            continue
         rep = read_list(path, found_by=f"seed:{path.name}", found_on=found_on)
         for row in rep.rows:
             reg.add(row)
@@ -225,9 +227,11 @@ def _seed_cached(seed_dir: str, found_on: date) -> tuple[dict[str, list], tuple]
     return reg.cols, tuple(stats)
 
 
-def seed(found_on: date, seed_dir: Path = SEED_DIR) -> Registry:
-    """The bundled tenant lists as a registry (every board ``new``)."""
-    cols, _ = _seed_cached(str(seed_dir), found_on)
+def seed(found_on: date, seed_dir: Path = SEED_DIR, families: Iterable[str] | None = None) -> Registry:
+    """The bundled tenant lists as a registry (every board ``new``); only
+    the lists of ``families`` when given (each list is named after its family)."""
+    fams = None if families is None else tuple(sorted(set(families)))
+    cols, _ = _seed_cached(str(seed_dir), found_on, fams)
     return Registry({c: list(v) for c, v in cols.items()})
 
 
@@ -248,15 +252,40 @@ def version_for(lake: Lake, dt: date) -> date | None:
     return have[-1] if have else None
 
 
-def load(lake: Lake, dt: date, seed_dir: Path = SEED_DIR) -> Registry:
-    """The registry as of ``dt`` (the bundled seed when the lake has none yet)."""
+def load(lake: Lake, dt: date, seed_dir: Path = SEED_DIR, families: Iterable[str] | None = None) -> Registry:
+    """The registry as of ``dt`` (the bundled seed when the lake has none
+    yet); only the rows of ``families`` when given, so a scrape task holds
+    its own family's boards, not 54,000 rows."""
     import pyarrow.parquet as pq
 
     v = version_for(lake, dt)
     if v is None:
-        return seed(dt, seed_dir)
-    t = pq.read_table(lake.partition_dir(BOARD_REGISTRY.path, v) / "part-0.parquet")
+        return seed(dt, seed_dir, families)
+    filters = None if families is None else [("family", "in", sorted(set(families)))]
+    t = pq.read_table(lake.partition_dir(BOARD_REGISTRY.path, v) / "part-0.parquet", filters=filters)
     return Registry({c: t.column(c).to_pylist() for c in COLUMNS})
+
+
+def names_by_token(lake: Lake, dt: date, tokens: Iterable[str], seed_dir: Path = SEED_DIR) -> dict[str, list[str]]:
+    """token (lower case) -> company names of that token in every family:
+    the fallback of :meth:`Registry.display_name`, read for a few tokens."""
+    want = {t.lower() for t in tokens}
+    if not want:
+        return {}
+    v = version_for(lake, dt)
+    if v is None:
+        reg = seed(dt, seed_dir)
+        rows = zip(reg.cols["token"], reg.cols["company"], strict=True)
+    else:
+        import pyarrow.parquet as pq
+
+        t = pq.read_table(lake.partition_dir(BOARD_REGISTRY.path, v) / "part-0.parquet", columns=["token", "company"])
+        rows = zip(t.column("token").to_pylist(), t.column("company").to_pylist(), strict=True)
+    out: dict[str, list[str]] = {}
+    for token, company in rows:
+        if company and token.lower() in want:
+            out.setdefault(token.lower(), []).append(company)
+    return out
 
 
 def save(lake: Lake, dt: date, reg: Registry) -> Path:
