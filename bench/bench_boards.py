@@ -90,6 +90,7 @@ def one(n: int, args) -> dict:
             failed_shards = []
             lock = threading.Lock()
             n_shards = 0
+            trace: list[float] = []  # the process's RSS after each shard, in finishing order
 
             def family(f: str) -> None:
                 nonlocal n_shards
@@ -101,6 +102,7 @@ def one(n: int, args) -> dict:
                         out = scrape_shard(shard, DT, settings=settings, sources=sources, run_id="bench", slots=1)
                         with lock:
                             counts.update(out["counts"])
+                            trace.append(_rss_mb())
                     except SourceFailed:
                         with lock:
                             failed_shards.append(shard["label"])
@@ -121,7 +123,17 @@ def one(n: int, args) -> dict:
     return {"boards": sum(len(t) for t in tokens.values()), "shards": n_shards, "wall_s": round(wall, 2),
             "floor_s": round(floor, 2), "ratio": round(wall / floor, 3), "requests": per_host,
             "board_status": dict(counts), "failed_shards": failed_shards,
-            "rss_before_scrape_mb": round(rss_before / 1024, 1), "peak_rss_mb": round(peak / 1024, 1)}
+            "rss_before_scrape_mb": round(rss_before / 1024, 1), "peak_rss_mb": round(peak / 1024, 1),
+            "rss_by_quarter_mb": [trace[min(len(trace) - 1, len(trace) * q // 4)] for q in range(1, 5)]}
+
+
+def _rss_mb() -> float:
+    """Current resident set of this process (Linux), in MB."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(r)
         print(f"{r['boards']:>6,d} boards in {r['shards']:>3d} shards: wall {r['wall_s']:7.2f}s  floor "
               f"{r['floor_s']:7.2f}s  wall/floor {r['ratio']:.3f}  peak RSS {r['peak_rss_mb']:.0f} MB "
-              f"(before scrape {r['rss_before_scrape_mb']:.0f} MB)  boards {r['board_status']}  "
+              f"(before scrape {r['rss_before_scrape_mb']:.0f} MB; RSS after each quarter of the shards "
+              f"{r['rss_by_quarter_mb']} MB)  boards {r['board_status']}  "
               f"requests/host {r['requests']}  failed shards {r['failed_shards']}", flush=True)
     print(f"limits per host: rate {args.rate}/s, burst {args.burst}, concurrency {args.concurrency}; "
           f"shard size {args.shard_size}; 1 in 20 boards 404, 1 in 25 empty, 1 in 50 slow ({args.slow_s}s)")
