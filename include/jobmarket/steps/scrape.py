@@ -182,6 +182,30 @@ def scrape_board(
     return manifest
 
 
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8  # glibc mallopt parameters
+
+
+def _large_buffers_to_mmap(threshold: int = 128 * 1024, arenas: int = 2) -> None:
+    """Keep response bodies out of the malloc heap.
+
+    glibc raises its mmap threshold each time an mmapped block is freed (up
+    to 32 MB), so after the first large response every later body of a few
+    hundred KB is carved from the thread arenas (one per fetch thread, up to
+    8 per core), which fragment: a process crawling thousands of boards grew
+    by ~10 MB per thousand boards (bench/bench_boards.py). A fixed threshold
+    sends each large body to its own mapping, returned to the system when
+    freed, and two arenas bound what fragmentation can hold; the fetch
+    threads wait on the network, not on malloc."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, threshold)
+        libc.mallopt(_M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        pass
+
+
 def pool_slots(family: str, path=POOLS_FILE) -> int:
     """Slots of the family's Airflow pool (1 when the file or entry is missing)."""
     import json
@@ -237,6 +261,7 @@ def scrape_source(
     many scrape tasks of the family may run at once (default: its pool's
     slots); each uses that share of the per-host limits.
     """
+    _large_buffers_to_mmap()
     settings = settings or Settings.from_env()
     lake = Lake(settings.lake)
     sources = expand(sources or load_sources(), lake, dt)
