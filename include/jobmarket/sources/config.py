@@ -92,7 +92,7 @@ class SourceConfig:
     # Registry boards to crawl besides ``boards`` (None: none, as before).
     registry: RegistrySelection | None = None
     # Boards per scrape task instance (the DAG maps over shards of this size).
-    shard_size: int = 250
+    shard_size: int = 500
 
     @property
     def host(self) -> str:
