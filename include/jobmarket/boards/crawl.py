@@ -20,7 +20,15 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from jobmarket.boards.registry import RETIRED, Registry, is_slug, key, load, names_by_token
+from jobmarket.boards.registry import (
+    RETIRED,
+    Registry,
+    display_name,
+    is_slug,
+    key,
+    load,
+    names_by_token,
+)
 from jobmarket.core.lake import Lake
 from jobmarket.sources.boardurls import REGISTRY_FAMILIES
 from jobmarket.sources.config import BoardConfig, SourceConfig, SourcesFile
@@ -68,8 +76,10 @@ def expand(sources: SourcesFile, lake: Lake, dt: date, reg: Registry | None = No
     if getattr(sources, "_expanded_for", None) == dt:
         return sources
     if reg is None:
-        families = {s.family for s in sources.sources if s.family in REGISTRY_FAMILIES}
-        reg = load(lake, dt, families=families)
+        # Only the families some source selects registry boards from: a
+        # scrape task holds its own family's rows, not the whole registry.
+        families = {s.family for s in sources.sources if s.registry is not None}
+        reg = load(lake, dt, families=families) if families else Registry()
     seen: set[tuple[str, str]] = set()
     new = []
     for s in sources.sources:
@@ -80,22 +90,21 @@ def expand(sources: SourcesFile, lake: Lake, dt: date, reg: Registry | None = No
                 seen.add(k)
                 boards.append(b)
         new.append(boards)
-    # A display name for boards that have none: the registry's, looking at
-    # other families' lists only for the few whose own name is the bare slug.
-    unnamed = [(s.family, b.token) for s, boards in zip(sources.sources, new, strict=True)
-               for b in boards if not b.company]
-    others = names_by_token(lake, dt, [t for f, t in unnamed if _needs_other_lists(reg, f, t)])
-    new = [replace(s, boards=tuple(b if b.company else replace(b, company=reg.display_name(s.family, b.token, others))
-                                   for b in boards))
-           for s, boards in zip(sources.sources, new, strict=True)]
+    # Boards with no display name take the registry's (company boards only:
+    # an aggregator feed such as remoteok/all has none to take).
+    unnamed = {b.token for s, boards in zip(sources.sources, new, strict=True) if s.family in REGISTRY_FAMILIES
+               for b in boards if not b.company or is_slug(b.company, b.token)}
+    names = names_by_token(lake, dt, unnamed)
+
+    def named(s: SourceConfig, b: BoardConfig) -> BoardConfig:
+        if b.token not in unnamed or s.family not in REGISTRY_FAMILIES:
+            return b
+        return replace(b, company=display_name(s.family, b.token, names) or b.company)
+
+    new = [replace(s, boards=tuple(named(s, b) for b in boards)) for s, boards in zip(sources.sources, new, strict=True)]
     out = replace(sources, sources=tuple(new))
     object.__setattr__(out, "_expanded_for", dt)
     return out
-
-
-def _needs_other_lists(reg: Registry, family: str, token: str) -> bool:
-    row = reg.get(family, token)
-    return not (row and row["company"]) or is_slug(row["company"], token)
 
 
 @dataclass(frozen=True)
