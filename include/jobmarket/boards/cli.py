@@ -74,9 +74,10 @@ def _lake(args):
 
 
 def cmd_import(args) -> int:
-    from jobmarket.boards.registry import SEED_DIR, load, read_list, save
+    from jobmarket.boards.registry import SEED_DIR, load, read_list, save, version_for
 
     dt, lake = _when(args), _lake(args)
+    base = version_for(lake, dt)
     reg = load(lake, dt)
     files = [*(sorted(SEED_DIR.glob("*.csv")) if args.seed else []), *map(Path, args.files)]
     if not files:
@@ -101,7 +102,10 @@ def cmd_import(args) -> int:
         for k in dropped:
             per_family[k[0]] -= 1
     save(lake, dt, reg)
-    print(json.dumps({"date": str(dt), "added": dict(sorted(per_family.items())), "registry_boards": len(reg),
+    # "added" counts boards new to the base version (with no version in the
+    # lake yet, the base is the bundled seed: importing it again adds nothing).
+    print(json.dumps({"date": str(dt), "base": str(base) if base else "bundled seed",
+                      "added": dict(sorted(per_family.items())), "registry_boards": len(reg),
                       "boards_per_family": dict(sorted(Counter(reg.cols["family"]).items()))}))
     return 0
 
