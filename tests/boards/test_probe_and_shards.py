@@ -151,3 +151,35 @@ def test_concurrent_shards_share_the_family_limits():
     assert pool_slots("greenhouse") == 1, "shipped pools run one shard of a family at a time"
     half = share_of_limits(src, 2)
     assert (half.rate_per_second, half.burst, half.max_concurrency) == (0.5, 1, 1)
+
+
+def test_cli_imports_careers_urls_keeping_only_boards_with_a_job(probe_server, tmp_path, capsys):
+    import json
+
+    import yaml
+    from jobmarket.boards.registry import load
+    from jobmarket.cli import main
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(yaml.safe_dump({"http": {"contact": "t@example.invalid"}, "sources": {
+        "greenhouse": {"base_url": f"{probe_server.url}/greenhouse", "rate_per_second": 200, "burst": 20,
+                       "max_concurrency": 8, "content": False, "boards": ["acme"]}}}))
+    urls = tmp_path / "urls.txt"
+    urls.write_text("https://job-boards.greenhouse.io/acme\nhttps://boards.greenhouse.io/quiet\n"
+                    "https://job-boards.greenhouse.io/gone\nhttps://acme.wd5.myworkdayjobs.com/External\n")
+    lake = tmp_path / "lake"
+    common = ["--date", "2026-08-22", "--lake", str(lake), "--sources", str(sources)]
+    assert main(["boards", "import", str(urls), "--tag", "mine", "--probe", "--keep-live", *common]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    reg = load(Lake(lake), D)
+    mine = [(f, t, s) for f, t, s, tags in zip(reg.cols["family"], reg.cols["token"], reg.cols["status"],
+                                                reg.cols["tags"], strict=True) if "mine" in tags]
+    # quiet (no job), gone (404) and the Workday board (no adapter yet) are not kept
+    assert mine == [("greenhouse", "acme", "live")]
+    assert out["base"] == "bundled seed"
+    assert main(["boards", "list", "--family", "greenhouse", "--status", "live", *common]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].startswith("family\ttoken\tstatus") and listed[1].startswith("greenhouse\tacme\tlive")
+    assert main(["boards", "summary", *common]) == 0
+    summary = capsys.readouterr().out
+    assert "workday  not yet" in summary and "54,01" in summary
