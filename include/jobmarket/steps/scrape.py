@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from jobmarket.boards.crawl import Shard, expand, shard_boards, shards
-from jobmarket.core.lake import Lake, releases_memory
+from jobmarket.core.lake import Lake
 from jobmarket.core.runctx import is_stale
 from jobmarket.core.settings import REPO_DIR, Settings
 from jobmarket.sources.base import FetchPlan
@@ -242,7 +242,6 @@ def scrape_shard(shard: dict[str, Any], dt: date, **kwargs: Any) -> dict[str, An
     return scrape_source(shard["source"], dt, shard=Shard.from_json(shard), **kwargs)
 
 
-@releases_memory
 def scrape_source(
     source_name: str,
     dt: date,
