@@ -7,13 +7,13 @@ body, not the title) and publishes the curated Parquet tables.
 
 | step | what it does | writes |
 |---|---|---|
-| `sources_<family>` | reads the sources file at run time | - |
-| `scrape_<family>` (mapped, one per source; pool `jobmarket_<family>`) | polite fetch of every board, raw landed unchanged | `raw/source=*/board=*/dt=*/` |
+| `sources_<family>` | reads the sources file and the board registry at run time; cuts each source's boards into shards | - |
+| `scrape_<family>` (mapped, one per shard of a source; pool `jobmarket_<family>`) | polite fetch of every board of the shard, raw landed unchanged | `raw/source=*/board=*/dt=*/` |
 | `parse` | raw to the normalized posting schema; per-board outcome | `work/normalized`, `work/health` |
 | `validate` | GX checkpoint; bad rows quarantined; batch gates vs trailing history; systemic breakage fails | `work/validated`, `work/quarantine`, `work/validation_runs`, `work/gate_results`, Data Docs |
 | `tag` | role archetype, confidence, evidence, skills (cached by content hash) | `work/tagged` |
 | `validate_tagged` | GX suite on tagged rows (archetype set, confidence range) | `work/tagged_valid` |
-| `publish` | the date's own tables, atomic partition swap | `curated/observations`, `curated/quarantine`, `curated/source_health` |
+| `publish` | the date's own tables, atomic partition swap; the night's outcomes folded into the board registry | `curated/observations`, `curated/quarantine`, `curated/source_health`, `curated/board_registry`, `curated/registry_summary` |
 | `curate` | versions, skills, lifecycle, market counts (from observations up to the date) | `curated/postings`, `curated/skills`, `curated/posting_lifecycle`, `curated/market_daily` |
 | `check_sources` | fails the run if any source had every board fail | - |
 | `check_quality` | fails the run if a quality gate of severity `fail` held a source back | - |
@@ -122,20 +122,23 @@ def _curated_audit(gx_context):
 )
 def job_market_nightly():
     @task
-    def list_sources(family: str, params: dict | None = None) -> list[str]:
-        # Read at run time: editing sources.yaml never needs a DAG re-parse.
-        from jobmarket.sources.config import load_sources
+    def list_shards(family: str, params: dict | None = None) -> list[dict]:
+        # Read at run time: editing sources.yaml or the registry never needs a
+        # DAG re-parse. A shard is a bounded list of one source's boards.
+        from jobmarket.core.runctx import partition_date
+        from jobmarket.steps.scrape import plan_shards
 
-        return load_sources().names_by_family((params or {}).get("sources") or None)[family]
+        only = (params or {}).get("sources") or None
+        return plan_shards(partition_date(get_current_context()), family=family, only=only)
 
     @task(map_index_template="{{ source_name }}")
-    def scrape(source_name: str) -> dict:
+    def scrape(shard: dict) -> dict:
         from jobmarket.core.runctx import partition_date, run_id
-        from jobmarket.steps.scrape import scrape_source
+        from jobmarket.steps.scrape import scrape_shard
 
         context = get_current_context()
-        context["source_name"] = source_name
-        return scrape_source(source_name, partition_date(context), run_id=run_id(context))
+        context["source_name"] = shard["label"]  # the source, plus "i/n" when it has several shards
+        return scrape_shard(shard, partition_date(context), run_id=run_id(context))
 
     @task(trigger_rule="all_done")
     def parse() -> dict:
@@ -219,12 +222,14 @@ def job_market_nightly():
         context = get_current_context()
         return record_run_in_airflow(context, partition_date(context))
 
-    # One mapped task per configured source, grouped by family because a
-    # pool cannot be mapped; a family with no configured source maps over
-    # nothing and is skipped.
+    # One mapped task per shard of a family's boards (a pool cannot be
+    # mapped, so one task per family); a family with no configured source
+    # maps over nothing and is skipped. The family's pool bounds how many of
+    # its shards run at once across every run and backfill, and each shard
+    # takes 1/slots of the per-host limits (docs/registry.md).
     scraped = [
         scrape.override(task_id=f"scrape_{family}", pool=f"jobmarket_{family}").expand(
-            source_name=list_sources.override(task_id=f"sources_{family}")(family=family)
+            shard=list_shards.override(task_id=f"sources_{family}")(family=family)
         )
         for family in FAMILIES
     ]

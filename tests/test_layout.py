@@ -18,7 +18,7 @@ PKG = REPO / "include" / "jobmarket"
 # layer of a top-level name under jobmarket; anything not listed (cli, report,
 # replay, demo, deploy, docs, summary) is the top layer.
 LAYERS = {"core": 0, "sources": 1, "normalize": 1, "tagger": 1, "quality": 1, "ops": 1, "text": 1, "hygiene": 1,
-          "incremental": 2, "steps": 3, "pipeline": 4}
+          "incremental": 2, "boards": 2, "steps": 3, "pipeline": 4}
 TOP = 5
 
 

@@ -367,6 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-airflow", action="store_true", help="run the steps directly instead of via Airflow")
     sp.set_defaults(func=cmd_demo)
 
+    from jobmarket.boards.cli import add_parser as add_boards
+
+    add_boards(sub, _date, _settings, _sources)
+
     sp = sub.add_parser("docs", help="regenerate docs/data-dictionary.md from the schemas in code")
     sp.add_argument("--output", default="docs/data-dictionary.md")
     sp.set_defaults(func=cmd_docs)

@@ -93,6 +93,8 @@ class Route:
     status: int = 200
     content_type: str = JSON_TYPE
     body: bytes | None = None  # served instead of ``file`` when set (a derived response)
+    delay: float = 0.0  # seconds this route takes (a slow board), on top of the server's latency
+    location: str | None = None  # answer 301 to this path (a board that moved)
 
     def read(self) -> bytes:
         if self.body is not None:
@@ -433,6 +435,11 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             self._send(404, b'{"status":404,"error":"Not Found"}', {"Content-Type": "application/json"})
             return
+        if route.delay:
+            time.sleep(route.delay)
+        if route.location:
+            self._send(301, b"", {"Location": route.location})
+            return
         body = route.read()
         etag = '"' + hashlib.sha1(body).hexdigest() + '"'
         if self.headers.get("If-None-Match") == etag:
@@ -535,3 +542,35 @@ def sources_yaml(
             "boards": sorted(set(boards)),
         }
     return yaml.safe_dump(doc, sort_keys=False)
+
+
+# What an ATS answers for a board with no open job, per family served by
+# :func:`registry_bundle`.
+_EMPTY_BODIES = {"greenhouse": b'{"jobs": [], "meta": {"total": 0}}', "lever": b"[]", "ashby": b'{"jobs": []}'}
+_BOARD_PATHS = {"greenhouse": "/greenhouse/v1/boards/{}/jobs", "lever": "/lever/v0/postings/{}",
+                "ashby": "/ashby/posting-api/job-board/{}"}
+
+
+def registry_bundle(tokens: Mapping[str, list[str]], fixtures: Path = SHARED_FIXTURES,
+                    dt: str = DEFAULT_REPLAY_DATE, *, every_404: int = 0, every_empty: int = 0,
+                    every_slow: int = 0, slow_s: float = 0.5) -> Bundle:
+    """Registry boards served from the recordings of :func:`fixture_bundle`:
+    the i-th token of a family answers with the family's (i mod n)-th
+    recorded board, except every ``every_404``-th (no route: 404), every
+    ``every_empty``-th (an empty board) and every ``every_slow``-th (answers
+    after ``slow_s`` seconds). Families: greenhouse, lever, ashby."""
+    recorded = fixture_bundle(fixtures, dt)
+    b = Bundle(origin=f"registry boards over {recorded.origin}")
+    for family, toks in tokens.items():
+        files = [recorded.routes[_BOARD_PATHS[family].format(t)].file for t in recorded.boards.get(family, [])]
+        for i, token in enumerate(toks):
+            path = _BOARD_PATHS[family].format(token)
+            b.boards.setdefault(family, []).append(token)
+            if every_404 and i % every_404 == every_404 - 1:
+                continue
+            if every_empty and i % every_empty == every_empty - 2:
+                b.routes[path] = Route(body=_EMPTY_BODIES[family])
+                continue
+            delay = slow_s if every_slow and i % every_slow == every_slow - 3 else 0.0
+            b.routes[path] = Route(file=files[i % len(files)], delay=delay)
+    return b

@@ -356,8 +356,75 @@ QUARANTINE = Table(
     ),
 )
 
+# The board registry (jobmarket.boards, docs/registry.md): every company board
+# we know of, crawled or not, versioned by date like every other table.
+BOARD_REGISTRY = Table(
+    name="board_registry",
+    path="curated/board_registry",
+    doc=(
+        "One row per known board (family, token): where it came from, what its last crawl or probe "
+        "found and whether it is still crawled. Each partition is the whole registry as of that date "
+        "(imports of the date plus that night's crawl outcomes); a date's run crawls the latest "
+        "partition on or before it. Seeded from the MIT-licensed tenant lists in include/config/registry/."
+    ),
+    columns=(
+        Column("family", "string", False, "Board family (ATS): greenhouse, lever, ashby, workday, ..."),
+        Column("token", "string", False,
+               "Board token the adapter requests with (Workday: `<tenant>.wdN.<site>`). Unique with family."),
+        Column("company", "string", True, "Company display name (from the tenant list or the import); null if unknown."),
+        Column("careers_url", "string", True, "Public careers page of the board."),
+        Column("tags", "list<string>", False, "Free labels for selecting boards to crawl (`registry: {tags: [...]}`)."),
+        Column("aliases", "list<string>", False,
+               "Other spellings of the token folded into this row on import (SmartRecruiters lists many companies "
+               "under a hyphenated and an unhyphenated slug)."),
+        Column("found_by", "string", False,
+               "How the board entered the registry: `seed:<file>` (bundled list), `import:<file>`, `url`, "
+               "`config` (a sources.yaml `boards:` entry) or `moved:<old token>`."),
+        Column("found_on", "date32", False, "Date it entered the registry."),
+        Column("status", "string", False,
+               "new (never probed or crawled), live (last answer had postings), empty (answered with zero postings), "
+               "failing (last answers failed, not yet K 404s), dead (HTTP 404 K nights in a row: no longer crawled), "
+               "moved (redirected to another token, see moved_to: no longer crawled)."),
+        Column("status_since", "date32", False, "Date the board took its current status."),
+        Column("last_probe", "date32", True, "Last date it was crawled or probed; null if never."),
+        Column("last_http", "int32", True, "HTTP status of the last answer (404, 200, ...); null for a network error."),
+        Column("consecutive_failures", "int32", False, "Nights (or probes) in a row whose fetch failed, 404s included."),
+        Column("consecutive_404", "int32", False, "Nights in a row the board answered 404 (K of them retire it as dead)."),
+        Column("postings_last_seen", "int32", True, "Postings its last successful answer held."),
+        Column("last_live", "date32", True, "Last date it answered with at least one posting."),
+        Column("moved_to", "string", True, "For status moved: the token it redirected to."),
+        Column("note", "string", True, "Why the status is what it is (last error, no adapter for the family yet, ...)."),
+    ),
+)
+
+REGISTRY_SUMMARY = Table(
+    name="registry_summary",
+    path="curated/registry_summary",
+    doc=(
+        "One row per run and board family: how many boards the registry holds, how many were crawled that night "
+        "and what they answered, so a report can state its coverage."
+    ),
+    columns=(
+        Column("scraped_date", "date32", False, "Partition date of the run."),
+        Column("family", "string", False, "Board family."),
+        Column("has_adapter", "bool", False, "Whether the pipeline can crawl this family yet."),
+        Column("registered", "int32", False, "Boards of the family in the registry."),
+        Column("crawled", "int32", False, "Boards of the family crawled that night (rows in source_health)."),
+        Column("crawled_live", "int32", False, "Crawled boards that answered with at least one posting."),
+        Column("crawled_empty", "int32", False, "Crawled boards that answered with zero postings."),
+        Column("crawled_failed", "int32", False, "Crawled boards whose fetch or parse failed (404s included)."),
+        Column("live", "int32", False, "Registry boards with status live after the night."),
+        Column("empty", "int32", False, "Registry boards with status empty."),
+        Column("failing", "int32", False, "Registry boards with status failing."),
+        Column("dead", "int32", False, "Registry boards with status dead (retired)."),
+        Column("moved", "int32", False, "Registry boards with status moved (retired under their old token)."),
+        Column("new", "int32", False, "Registry boards never probed or crawled."),
+    ),
+)
+
 TABLES: tuple[Table, ...] = (
     POSTINGS, OBSERVATIONS, POSTING_LIFECYCLE, SKILLS, MARKET_DAILY, SOURCE_HEALTH, QUARANTINE,
+    BOARD_REGISTRY, REGISTRY_SUMMARY,
 )
 
 

@@ -57,6 +57,23 @@ class BoardConfig:
 
 
 @dataclass(frozen=True)
+class RegistrySelection:
+    """Which boards of the board registry (``jobmarket.boards``) a source
+    crawls besides its own ``boards:`` list: every board of its family
+    (``all``), those carrying one of ``tags``, or the tokens in ``boards``;
+    only those whose status is in ``statuses`` (empty: every status but the
+    retired ones, ``dead`` and ``moved``)."""
+
+    all: bool = False
+    tags: tuple[str, ...] = ()
+    boards: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+
+REGISTRY_STATUSES = ("new", "live", "empty", "failing", "dead", "moved")
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     """One source entry: a board family, where to reach it and how politely."""
 
@@ -82,6 +99,10 @@ class SourceConfig:
     # replay of the crawl, which was recorded without it.
     content: bool = True
     options: dict[str, Any] = field(default_factory=dict)
+    # Registry boards to crawl besides ``boards`` (None: none, as before).
+    registry: RegistrySelection | None = None
+    # Boards per scrape task instance (the DAG maps over shards of this size).
+    shard_size: int = 500
 
     @property
     def host(self) -> str:
@@ -140,6 +161,7 @@ _SOURCE_NUMERIC = {
     "backoff_base": float,
     "backoff_max": float,
     "max_retry_after": float,
+    "shard_size": int,
 }
 _SOURCE_KEYS = set(_SOURCE_NUMERIC) | {
     "family",
@@ -149,6 +171,7 @@ _SOURCE_KEYS = set(_SOURCE_NUMERIC) | {
     "redirect_hosts",
     "content",
     "options",
+    "registry",
 }
 
 
@@ -171,6 +194,33 @@ def _parse_board(path: Path, where: str, raw: Any) -> BoardConfig:
     if not _BOARD_TOKEN.match(token):
         raise _err(path, where + ".token", f"invalid board token {token!r}")
     return BoardConfig(token=token, company=company)
+
+
+def _parse_registry(path: Path, where: str, raw: Any) -> RegistrySelection | None:
+    """``registry: all`` | ``{all: true}`` | ``{tags: [..]}`` | ``{boards: [..]}``, each
+    with optional ``statuses: [..]``; absent or ``none``: no registry boards."""
+    if raw is None or raw == "none":
+        return None
+    if raw == "all":
+        return RegistrySelection(all=True)
+    if not isinstance(raw, dict):
+        raise _err(path, where, f"expected 'all', 'none' or a mapping with all/tags/boards, got {raw!r}")
+    unknown = set(raw) - {"all", "tags", "boards", "statuses"}
+    if unknown:
+        raise _err(path, where, f"unknown field(s) {sorted(unknown)}")
+    lists = {}
+    for key in ("tags", "boards", "statuses"):
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise _err(path, f"{where}.{key}", f"expected a list of strings, got {value!r}")
+        lists[key] = tuple(value)
+    bad = sorted(set(lists["statuses"]) - set(REGISTRY_STATUSES))
+    if bad:
+        raise _err(path, f"{where}.statuses", f"unknown status(es) {bad} (known: {', '.join(REGISTRY_STATUSES)})")
+    sel = RegistrySelection(all=bool(raw.get("all", False)), **lists)
+    if not (sel.all or sel.tags or sel.boards):
+        raise _err(path, where, "select boards with all: true, tags: [..] or boards: [..]")
+    return sel
 
 
 def parse_sources(data: Any, path: Path) -> SourcesFile:
@@ -214,15 +264,16 @@ def parse_sources(data: Any, path: Path) -> SourcesFile:
                 value = entry[key]
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise _err(path, f"{where}.{key}", f"expected a number, got {value!r}")
-                if value < 0 or (key in ("rate_per_second", "burst", "max_concurrency") and value == 0):
+                if value < 0 or (key in ("rate_per_second", "burst", "max_concurrency", "shard_size") and value == 0):
                     raise _err(path, f"{where}.{key}", f"must be positive, got {value!r}")
                 kwargs[key] = typ(value)
         robots = entry.get("robots", "obey")
         if robots not in ("obey", "exempt"):
             raise _err(path, where + ".robots", f"expected 'obey' or 'exempt', got {robots!r}")
-        boards_raw = entry.get("boards")
-        if not isinstance(boards_raw, list) or not boards_raw:
-            raise _err(path, where + ".boards", "expected a non-empty list of board tokens")
+        registry = _parse_registry(path, where + ".registry", entry.get("registry"))
+        boards_raw = entry.get("boards", [] if registry else None)
+        if not isinstance(boards_raw, list) or not (boards_raw or registry):
+            raise _err(path, where + ".boards", "expected a non-empty list of board tokens (or a registry: selection)")
         boards = tuple(
             _parse_board(path, f"{where}.boards[{i}]", b) for i, b in enumerate(boards_raw)
         )
@@ -247,6 +298,7 @@ def parse_sources(data: Any, path: Path) -> SourcesFile:
                 redirect_hosts=tuple(redirect_hosts),
                 content=bool(entry.get("content", True)),
                 options=options,
+                registry=registry,
                 **kwargs,
             )
         )

@@ -18,6 +18,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from jobmarket.boards.crawl import expand
 from jobmarket.core.handoffs import BATCH_ROWS, HEALTH_STEP, KEYS_STEP, NORMALIZED_STEP
 from jobmarket.core.lake import Lake, parquet_file, read_parquet, release_memory, releases_memory
 from jobmarket.core.runctx import is_stale
@@ -341,8 +342,9 @@ def parse_date(
     import pyarrow as pa
 
     settings = settings or Settings.from_env()
-    sources = sources or load_sources()
     lake = Lake(settings.lake)
+    # The same boards the scrape of dt crawled: the registry version of dt.
+    sources = expand(sources or load_sources(), lake, dt)
     earlier = Reuse(lake, dt) if reuse else None
     stage = lake.new_staging_dir(f"work/{NORMALIZED_STEP}.rows")
     try:

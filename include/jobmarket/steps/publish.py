@@ -1,6 +1,8 @@
 """Task ``publish``: what depends on the date alone, from the hand-offs to the
 curated tables: ``observations``, ``quarantine``, ``source_health``,
-``validation_runs``, ``gate_results``; each partition swapped in atomically.
+``validation_runs``, ``gate_results``, and the board registry after the
+night's outcomes (``board_registry``, ``registry_summary``: see
+jobmarket.boards); each partition swapped in atomically.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from jobmarket.boards.crawl import fold_night
 from jobmarket.core.handoffs import (
     GATE_RESULTS_STEP,
     HEALTH_STEP,
@@ -19,9 +22,11 @@ from jobmarket.core.handoffs import (
 )
 from jobmarket.core.lake import Lake, releases_memory
 from jobmarket.core.schema import (
+    BOARD_REGISTRY,
     GATE_RESULTS,
     OBSERVATIONS,
     QUARANTINE,
+    REGISTRY_SUMMARY,
     SOURCE_HEALTH,
     VALIDATION_RUNS,
 )
@@ -45,6 +50,7 @@ def publish_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any
     q = quality_partitions(lake, dt)
     quarantine = q[QUARANTINE.name]
     health = read_input(lake, HEALTH_STEP, dt).cast(SOURCE_HEALTH.arrow_schema())
+    registry, registry_summary = fold_night(lake, dt, health.to_pylist())
     out = {}
     for tbl, data in (
         (OBSERVATIONS, observations),
@@ -52,6 +58,8 @@ def publish_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any
         (SOURCE_HEALTH, health),
         (VALIDATION_RUNS, q[VALIDATION_RUNS.name]),
         (GATE_RESULTS, q[GATE_RESULTS.name]),
+        (BOARD_REGISTRY, registry),
+        (REGISTRY_SUMMARY, registry_summary),
     ):
         out[tbl.name] = str(lake.write_partition(tbl.path, dt, data))
     return {

@@ -1,8 +1,13 @@
 """Scrape step: fetch every board of one source and land raw responses.
 
-One call handles one source (the DAG maps it over the configured sources).
-Boards are fetched in parallel; the shared client enforces per-host limits,
-so boards on the same host queue politely while other hosts proceed.
+One call handles one shard of a source: a bounded list of its boards (the
+DAG maps over the shards of each family, see jobmarket.boards.crawl; a
+source with few boards is one shard). Boards are fetched in parallel; the
+shared client enforces per-host limits, so boards on the same host queue
+politely while other hosts proceed. Shard tasks of one family share the
+Airflow pool ``jobmarket_<family>``: with N slots, each shard gets 1/N of the
+family's per-host rate and concurrency, so the host's limits hold however
+many shards (of however many runs and backfills) run at once.
 
 Every board lands a manifest, whatever happened: ``ok``, ``not_modified``
 (a 304: the previous raw is landed again, byte for byte), ``failed`` or
@@ -25,15 +30,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from jobmarket.boards.crawl import Shard, expand, shard_boards, shards
 from jobmarket.core.lake import Lake
 from jobmarket.core.runctx import is_stale
-from jobmarket.core.settings import Settings
+from jobmarket.core.settings import REPO_DIR, Settings
 from jobmarket.sources.base import FetchPlan
 from jobmarket.sources.config import BoardConfig, SourceConfig, SourcesFile, load_sources
 from jobmarket.sources.http import PoliteClient
 from jobmarket.sources.registry import get_adapter
 
 log = logging.getLogger(__name__)
+POOLS_FILE = REPO_DIR / "include" / "config" / "pools.json"
 
 
 class SourceFailed(RuntimeError):
@@ -179,6 +186,66 @@ def scrape_board(
     return manifest
 
 
+_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8  # glibc mallopt parameters
+
+
+def _large_buffers_to_mmap(threshold: int = 128 * 1024, arenas: int = 2) -> None:
+    """Keep response bodies out of the malloc heap.
+
+    glibc raises its mmap threshold each time an mmapped block is freed (up
+    to 32 MB), so after the first large response every later body of a few
+    hundred KB is carved from the thread arenas (one per fetch thread, up to
+    8 per core), which fragment: a process crawling thousands of boards grew
+    by ~10 MB per thousand boards (bench/bench_boards.py). A fixed threshold
+    sends each large body to its own mapping, returned to the system when
+    freed, and two arenas bound what fragmentation can hold; the fetch
+    threads wait on the network, not on malloc."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, threshold)
+        libc.mallopt(_M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):  # not glibc: nothing to tune
+        pass
+
+
+def pool_slots(family: str, path=POOLS_FILE) -> int:
+    """Slots of the family's Airflow pool (1 when the file or entry is missing)."""
+    import json
+
+    try:
+        return max(1, int(json.loads(path.read_text())[f"jobmarket_{family}"]["slots"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return 1
+
+
+def share_of_limits(source: SourceConfig, slots: int) -> SourceConfig:
+    """The per-host limits one of ``slots`` concurrent shard tasks may use:
+    their sum is the source's configured limits."""
+    if slots <= 1:
+        return source
+    from dataclasses import replace
+
+    return replace(source, rate_per_second=source.rate_per_second / slots,
+                   burst=max(1, source.burst // slots), max_concurrency=max(1, source.max_concurrency // slots))
+
+
+def plan_shards(dt: date, *, family: str | None = None, only: list[str] | None = None,
+                settings: Settings | None = None, sources: SourcesFile | None = None) -> list[dict[str, Any]]:
+    """The shards a run of ``dt`` scrapes (JSON, for the DAG's mapped tasks)."""
+    settings = settings or Settings.from_env()
+    sources = expand(sources or load_sources(), Lake(settings.lake), dt)
+    if only:
+        sources.names_by_family(only)  # unknown names are a ConfigError
+    return [s.to_json() for s in shards(sources, family, only)]
+
+
+def scrape_shard(shard: dict[str, Any], dt: date, **kwargs: Any) -> dict[str, Any]:
+    """Scrape one shard (see :func:`plan_shards`) of a source."""
+    return scrape_source(shard["source"], dt, shard=Shard.from_json(shard), **kwargs)
+
+
 def scrape_source(
     source_name: str,
     dt: date,
@@ -187,17 +254,28 @@ def scrape_source(
     sources: SourcesFile | None = None,
     run_id: str = "cli",
     client: PoliteClient | None = None,
+    shard: Shard | None = None,
+    slots: int | None = None,
 ) -> dict[str, Any]:
-    """Scrape every board of ``source_name`` for partition ``dt``.
+    """Scrape every board of ``source_name`` (of one ``shard`` of it) for partition ``dt``.
 
     Returns a JSON-able summary (boards by status). Raises SourceFailed after
-    all boards were attempted when every one of them failed.
+    all boards were attempted when every one of them failed. ``slots``: how
+    many scrape tasks of the family may run at once (default: its pool's
+    slots); each uses that share of the per-host limits.
     """
+    _large_buffers_to_mmap()
     settings = settings or Settings.from_env()
-    sources = sources or load_sources()
-    source = sources.get(source_name)
     lake = Lake(settings.lake)
-    summary: dict[str, Any] = {"source": source.name, "dt": str(dt), "boards": {}}
+    sources = expand(sources or load_sources(), lake, dt)
+    source = sources.get(source_name)
+    if shard is not None:
+        from dataclasses import replace
+
+        source = replace(source, boards=shard_boards(source, shard))
+    source = share_of_limits(source, slots if slots is not None else pool_slots(source.family))
+    summary: dict[str, Any] = {"source": source.name, "dt": str(dt), "boards": {},
+                               "shard": shard.label if shard else source.name}
     if is_stale(dt, settings, source):
         # Past date: never scrape live data into it. Reprocessing downstream
         # reads whatever raw exists; boards without raw are recorded by parse.
