@@ -4,7 +4,6 @@ moved) and the sharded scrape (a failing shard loses no other shard's postings).
 from __future__ import annotations
 
 import re
-
 from datetime import date, timedelta
 from pathlib import Path
 
