@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jobmarket.core.lake import Lake
+from jobmarket.core.lake import Lake, read_parquet
 from jobmarket.core.schema import BOARD_REGISTRY
 from jobmarket.core.settings import REPO_DIR
 from jobmarket.sources.boardurls import REGISTRY_FAMILIES, UnresolvedURL, careers_url, resolve
@@ -242,8 +242,7 @@ def seed_stats(found_on: date, seed_dir: Path = SEED_DIR) -> list[tuple[str, int
 
 # -- versions in the lake ----------------------------------------------------------
 def versions(lake: Lake) -> list[date]:
-    base = lake.table_dir(BOARD_REGISTRY.path)
-    return sorted(date.fromisoformat(d.name[3:]) for d in base.glob("dt=*") if (d / "part-0.parquet").is_file())
+    return sorted(date.fromisoformat(d) for d in lake.partition_dates(BOARD_REGISTRY.path))
 
 
 def version_for(lake: Lake, dt: date) -> date | None:
@@ -256,13 +255,11 @@ def load(lake: Lake, dt: date, seed_dir: Path = SEED_DIR, families: Iterable[str
     """The registry as of ``dt`` (the bundled seed when the lake has none
     yet); only the rows of ``families`` when given, so a scrape task holds
     its own family's boards, not 54,000 rows."""
-    import pyarrow.parquet as pq
-
     v = version_for(lake, dt)
     if v is None:
         return seed(dt, seed_dir, families)
     filters = None if families is None else [("family", "in", sorted(set(families)))]
-    t = pq.read_table(lake.partition_dir(BOARD_REGISTRY.path, v) / "part-0.parquet", filters=filters)
+    t = read_parquet(lake.partition_dir(BOARD_REGISTRY.path, v) / "part-0.parquet", filters=filters)
     return Registry({c: t.column(c).to_pylist() for c in COLUMNS})
 
 
@@ -299,10 +296,8 @@ def names_by_token(lake: Lake, dt: date, tokens: Iterable[str],
     if v is None:
         rows = _seed_names(str(seed_dir))
     else:
-        import pyarrow.parquet as pq
-
-        t = pq.read_table(lake.partition_dir(BOARD_REGISTRY.path, v) / "part-0.parquet",
-                          columns=["family", "token", "company"])
+        t = read_parquet(lake.partition_dir(BOARD_REGISTRY.path, v) / "part-0.parquet",
+                         columns=["family", "token", "company"])
         rows = zip(*(t.column(c).to_pylist() for c in ("family", "token", "company")), strict=True)
     out: dict[str, list[tuple[str, str]]] = {}
     for family, token, company in rows:

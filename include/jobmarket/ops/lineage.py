@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from jobmarket.core.lake import Lake
+from jobmarket.core.lake import Lake, parquet_file, read_parquet
 from jobmarket.core.schema import (
     GATE_RESULTS,
     NORMALIZED,
@@ -97,13 +97,11 @@ def _assertion(r: dict[str, Any]) -> dict[str, Any]:
 
 def _assertions(lake: Lake, dt: date | str) -> dict[str, list[dict[str, Any]]]:
     """Batch-level GX results of the date (rows with a null source), by suite."""
-    import pyarrow.parquet as pq
-
     for base in (VALIDATION_RUNS.path, "work/validation_runs"):
         path = lake.partition_dir(base, dt) / "part-0.parquet"
         if path.is_file():
             by_suite: dict[str, list[dict[str, Any]]] = {}
-            for r in pq.read_table(path).to_pylist():
+            for r in read_parquet(path).to_pylist():
                 if r["source"] is None:
                     by_suite.setdefault(r["suite"], []).append(_assertion(r))
             return by_suite
@@ -111,11 +109,9 @@ def _assertions(lake: Lake, dt: date | str) -> dict[str, list[dict[str, Any]]]:
 
 
 def _rows(lake: Lake, path: str) -> int | None:
-    import pyarrow.parquet as pq
-
-    d = lake.root / path
-    files = sorted(d.glob("*.parquet")) if d.is_dir() else []
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in files) if files else None
+    d = lake.pinned(lake.root / path)  # one committed version on an object store
+    files = sorted(d.glob("*.parquet")) if d is not None else []
+    return sum(parquet_file(f).metadata.num_rows for f in files) if files else None
 
 
 def task_datasets(task_id: str, dt: date | str, lake: Lake, *, after: bool = True,

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from jobmarket.core.lake import Lake
+from jobmarket.core.lake import Lake, parquet_file, read_parquet
 from jobmarket.core.schema import GATE_RESULTS, RUNS, SOURCE_HEALTH, TABLES
 
 FAILED_STATES = ("failed", "upstream_failed")
@@ -22,24 +22,20 @@ TRIPPED = ("warn", "fail")
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
-    import pyarrow.parquet as pq
-
     file = path / "part-0.parquet"
-    return pq.read_table(file).to_pylist() if file.is_file() else []
+    return read_parquet(file).to_pylist() if file.is_file() else []
 
 
 def partition_rows(lake: Lake, dt: date | str) -> dict[str, int]:
     """Rows in each curated table's partition for ``dt`` (from the Parquet footers)."""
-    import pyarrow.parquet as pq
 
     out = {}
     for table in TABLES:
         if not table.path.startswith("curated/") or table is RUNS:
             continue
-        part = lake.partition_dir(table.path, dt)
-        files = sorted(part.glob("*.parquet")) if part.is_dir() else []
+        files = lake.committed_files(table.path, [str(dt)])
         if files:
-            out[table.name] = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+            out[table.name] = sum(parquet_file(f).metadata.num_rows for f in files)
     return out
 
 
