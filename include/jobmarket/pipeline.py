@@ -20,6 +20,7 @@ from jobmarket.steps.check_quality import QualityGateFailed, enforce_gates
 from jobmarket.steps.curate import curate_date, observation_dates
 from jobmarket.steps.parse import parse_date
 from jobmarket.steps.publish import publish_date
+from jobmarket.steps.record_run import record_run_date
 from jobmarket.steps.scrape import SourceFailed, scrape_source
 from jobmarket.steps.tag import tag_date
 from jobmarket.steps.validate import validate_date
@@ -114,6 +115,9 @@ def run_date(
         out["quality"] = enforce_gates(dt, settings=settings)
     except QualityGateFailed as exc:
         out["failed_sources"].append(str(exc))
+    # The night's curated/runs row, as the DAG's teardown writes it (no
+    # messages: alerts belong to the scheduled runs).
+    out["record"] = record_run_date(dt, run_id=run_id, settings=settings)
     return out
 
 
