@@ -107,12 +107,18 @@ def deployment(tmp_path_factory, pg_database, redis_db, request):
         "_AIRFLOW_WWW_USER_USERNAME": "admin",
         "_AIRFLOW_WWW_USER_PASSWORD": password,
         "JOBMARKET_SOURCES": str(sources.path),
+        # This deployment reads the lake from the mounted folder; the compose
+        # default (the bundled MinIO) is covered by tests/test_dag_s3.py and
+        # tests/steps/test_lake_s3_pipeline.py.
+        "JOBMARKET_LAKE": "/opt/airflow/data",
     }
     lake = root / "lake"
     stack = NativeStack(
         REPO / "docker-compose.yaml",
         root / "state",
-        backing={"postgres": pg_database, "redis": redis_db},
+        # No object store runs: the lake is local (above), nothing calls it.
+        backing={"postgres": pg_database, "redis": redis_db,
+                 "minio": "http://127.0.0.1:9", "minio-init": "http://127.0.0.1:9"},
         variables=variables,
         mounts={
             "/opt/airflow/data": lake,

@@ -62,19 +62,62 @@ def test_schema_is_strict_enough_to_catch_typos(raw, mutate):
 
 def test_services_and_commands(doc):
     services = doc["services"]
-    assert set(services) == {*AIRFLOW_SERVICES, "airflow-init", "airflow-cli", "postgres", "redis"}
+    assert set(services) == {*AIRFLOW_SERVICES, "airflow-init", "airflow-cli", "postgres", "redis", "minio",
+                             "minio-init"}
     for name, command in AIRFLOW_SERVICES.items():
         assert services[name]["command"] == command, name
         assert "healthcheck" in services[name], name
         assert services[name]["depends_on"]["airflow-init"] == {"condition": "service_completed_successfully"}
         assert services[name]["depends_on"]["postgres"] == {"condition": "service_healthy"}
         assert services[name]["depends_on"]["redis"] == {"condition": "service_healthy"}
+        assert services[name]["depends_on"]["minio"] == {"condition": "service_healthy"}
     assert services["airflow-worker"]["depends_on"]["airflow-apiserver"] == {"condition": "service_healthy"}
     assert services["flower"]["profiles"] == ["flower"]
     assert services["airflow-init"]["command"] == ["python", "-m", "jobmarket.deploy.init"]
     assert services["postgres"]["image"].startswith("postgres:") and "healthcheck" in services["postgres"]
     assert services["redis"]["image"].startswith("redis:") and "healthcheck" in services["redis"]
     assert "8080" in services["airflow-apiserver"]["ports"][0]
+
+
+def test_the_lake_runs_on_the_bundled_object_store(doc):
+    """By default every Airflow service reads and writes the lake in the
+    MinIO bucket that minio-init creates before airflow-init runs."""
+    services = doc["services"]
+    minio, init = services["minio"], services["minio-init"]
+    assert minio["image"].startswith("minio/minio:RELEASE.") and "latest" not in minio["image"]
+    assert minio["command"].startswith("server /data") and "healthcheck" in minio
+    assert "minio-data:/data" in minio["volumes"] and "minio-data" in doc["volumes"]
+    assert init["image"].startswith("minio/mc:RELEASE.")
+    assert init["depends_on"] == {"minio": {"condition": "service_healthy"}}
+    assert "mc mb --ignore-existing lake/jobmarket" in " ".join(init["command"])
+    assert services["airflow-init"]["depends_on"]["minio-init"] == {"condition": "service_completed_successfully"}
+    from jobmarket.core.store import parse_lake
+
+    for name in [*AIRFLOW_SERVICES, "airflow-init"]:
+        env = services[name]["environment"]
+        assert env["JOBMARKET_LAKE"] == "s3://jobmarket/lake", name
+        assert parse_lake(env["JOBMARKET_LAKE"]).path.split("/")[0] == "jobmarket"
+        assert env["AWS_ENDPOINT_URL"] == "http://minio:9000", name
+        # Dev defaults, the same on both sides; .env overrides them together.
+        assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == \
+            (minio["environment"]["MINIO_ROOT_USER"], minio["environment"]["MINIO_ROOT_PASSWORD"])
+
+
+def test_object_store_credentials_and_lake_come_from_env_file():
+    from jobmarket.deploy import compose
+
+    variables = {**{k: "x" for k in SECRETS}, "MINIO_ROOT_USER": "lake-admin", "MINIO_ROOT_PASSWORD": "s3cr3t-pw",
+                 "JOBMARKET_LAKE": "/opt/airflow/data"}
+    services = compose.load(COMPOSE, variables)["services"]
+    env = services["airflow-worker"]["environment"]
+    assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == ("lake-admin", "s3cr3t-pw")
+    assert services["minio"]["environment"]["MINIO_ROOT_PASSWORD"] == "s3cr3t-pw"
+    assert env["JOBMARKET_LAKE"] == "/opt/airflow/data", "a local lake stays one .env line away"
+    example = compose.read_env_file(REPO / ".env.example")
+    text = (REPO / ".env.example").read_text()
+    for var in ("MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "JOBMARKET_LAKE", "JOBMARKET_S3_ENDPOINT"):
+        assert var in text, f"{var} documented in .env.example"
+    assert "MINIO_ROOT_PASSWORD" not in example, "no password value shipped, only a commented example"
 
 
 def test_airflow_environment(doc):
@@ -91,7 +134,6 @@ def test_airflow_environment(doc):
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
         "AIRFLOW__CORE__FERNET_KEY": "test-AIRFLOW__CORE__FERNET_KEY",
         "AIRFLOW__API_AUTH__JWT_SECRET": "test-AIRFLOW__API_AUTH__JWT_SECRET",
-        "JOBMARKET_LAKE": "/opt/airflow/data",
     }
     for name in [*AIRFLOW_SERVICES, "airflow-init"]:
         svc = doc["services"][name]
@@ -161,7 +203,8 @@ def test_native_translation_of_the_compose_environment(tmp_path):
 
     stack = NativeStack(
         COMPOSE, tmp_path,
-        backing={"postgres": "postgresql://postgres@127.0.0.1:5432/db_x", "redis": "redis://127.0.0.1:6379/9"},
+        backing={"postgres": "postgresql://postgres@127.0.0.1:5432/db_x", "redis": "redis://127.0.0.1:6379/9",
+                 "minio": "http://127.0.0.1:9123", "minio-init": "http://127.0.0.1:9123"},
         variables={k: "x" for k in SECRETS},
         mounts={"/opt/airflow/data": tmp_path / "lake"},
     )
@@ -172,7 +215,12 @@ def test_native_translation_of_the_compose_environment(tmp_path):
     port = stack.ports[8080]
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == f"http://127.0.0.1:{port}/execution/"
     assert env["AIRFLOW__API__PORT"] == str(port)
-    assert env["JOBMARKET_LAKE"] == str(tmp_path / "lake")
+    assert env["JOBMARKET_LAKE"] == "s3://jobmarket/lake"
+    assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9123", "the object store's hostname goes to the real one"
+    local = NativeStack(COMPOSE, tmp_path, backing={"postgres": "postgresql://x@127.0.0.1/db", "redis": "redis://x"},
+                        variables={**{k: "x" for k in SECRETS}, "JOBMARKET_LAKE": "/opt/airflow/data"},
+                        mounts={"/opt/airflow/data": tmp_path / "lake"})
+    assert local.env("airflow-worker")["JOBMARKET_LAKE"] == str(tmp_path / "lake")
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(REPO / "dags")
     assert stack.argv("airflow-worker")[-3:] == ["airflow", "celery", "worker"]
     assert stack.healthcheck_argv("airflow-apiserver")[-1] == f"http://127.0.0.1:{port}/api/v2/version"
