@@ -270,6 +270,7 @@ def all_families_bundle(fixtures: Path = SHARED_FIXTURES, dt: str = DEFAULT_REPL
     rippling         11fs                          ``rippling/11fs_board_jobs.json``
     eightfold        fcx/fcx.com                   the 3 recorded positions (``count`` set to 3)
     bamboohr         holisticai                    the composite split into the list and 12 details
+                                                   (from 2026-09-18 on, when its postings exist)
     ===============  ============================  ======================================================
 
     Not served: the other Greenhouse single recordings (the crawl has those
@@ -359,8 +360,12 @@ def all_families_bundle(fixtures: Path = SHARED_FIXTURES, dt: str = DEFAULT_REPL
         b.add("eightfold", f"{tenant}/{data.get('domain')}", f"/eightfold/{tenant}/api/apply/v2/jobs",
               query=f"domain={data.get('domain')}&start=0&num=10",
               body=json.dumps({**data, "count": len(data.get("positions") or [])}).encode())
-    if f := first("bamboohr/*_COMPOSITE.json"):
-        # The recorder's list+detail composite, split back into the two responses.
+    if (f := first("bamboohr/*_COMPOSITE.json")) and _posted_by(json.loads(f.read_bytes()), dt):
+        # The recorder's list+detail composite, split back into the two
+        # responses. Served only to dates on or after its postings were
+        # posted (2026-09-17/18): a replay of an earlier night would hand the
+        # pipeline postings from its future, which the posted_at:in_range
+        # expectation rightly quarantines (and its gate fails the night).
         data = json.loads(f.read_bytes())
         company = f.stem.split("_")[0]
         listed = [{k: v for k, v in j.items() if k != "detail"} for j in data.get("result") or []]
@@ -381,6 +386,12 @@ def all_families_bundle(fixtures: Path = SHARED_FIXTURES, dt: str = DEFAULT_REPL
     if jsonld_boards:
         b.family_options["jsonld"] = {"boards": jsonld_boards}
     return b
+
+
+def _posted_by(composite: dict, dt: str) -> bool:
+    """Whether every posting of a BambooHR composite was posted on or before ``dt``."""
+    posted = [str((j.get("detail") or {}).get("datePosted") or "")[:10] for j in composite.get("result") or []]
+    return all(p <= str(dt) for p in posted if p)
 
 
 def default_bundle(dt: str = DEFAULT_REPLAY_DATE) -> Bundle:
