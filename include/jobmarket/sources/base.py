@@ -265,6 +265,11 @@ def to_utc(value: Any) -> datetime | None:
         return None
 
 
+def number(value: Any) -> float | None:
+    """A JSON number as a float; None for anything else (booleans are ints in Python)."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def _to_utc(value: Any) -> datetime | None:
     if value is None or value == "":
         return None

@@ -16,6 +16,7 @@ from jobmarket.sources.base import (
     clean,
     listing,
     mapping,
+    number,
     pay_period,
     posting,
     require,
@@ -23,10 +24,6 @@ from jobmarket.sources.base import (
     workplace,
 )
 from jobmarket.text import html_to_text
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 class GreenhouseAdapter(Adapter):
@@ -73,7 +70,7 @@ class GreenhouseAdapter(Adapter):
         ranges = listing(job.get("pay_input_ranges"))
         if ranges:
             r = mapping(ranges[0])
-            lo, hi = _number(r.get("min_cents")), _number(r.get("max_cents"))
+            lo, hi = number(r.get("min_cents")), number(r.get("max_cents"))
             salary = {
                 "salary_min": lo / 100 if lo is not None else None,
                 "salary_max": hi / 100 if hi is not None else None,

@@ -17,6 +17,7 @@ from jobmarket.sources.base import (
     clean,
     listing,
     mapping,
+    number,
     pay_period,
     posting,
     require,
@@ -24,10 +25,6 @@ from jobmarket.sources.base import (
     workplace,
 )
 from jobmarket.text import html_to_text
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 class LeverAdapter(Adapter):
@@ -64,8 +61,8 @@ class LeverAdapter(Adapter):
         sr = p.get("salaryRange")
         if isinstance(sr, dict):
             salary.update(
-                salary_min=_number(sr.get("min")),
-                salary_max=_number(sr.get("max")),
+                salary_min=number(sr.get("min")),
+                salary_max=number(sr.get("max")),
                 salary_currency=clean(sr.get("currency")),
                 salary_period=pay_period(sr.get("interval")),
             )

@@ -24,6 +24,7 @@ from jobmarket.sources.base import (
     ParseError,
     clean,
     mapping,
+    number,
     pay_period,
     posting,
     require,
@@ -34,10 +35,6 @@ from jobmarket.text import html_to_text
 
 _SECTIONS = (("description", None), ("key_responsibilities", "key_responsibilities_header"),
              ("skills_knowledge_expertise", "skills_knowledge_expertise_header"), ("benefits", "benefits_header"))
-
-
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 class PinpointAdapter(Adapter):
@@ -67,7 +64,7 @@ class PinpointAdapter(Adapter):
                 parts.append(f"<h3>{head}</h3>{text}" if head else text)
         salary: dict[str, Any] = {"salary_text": clean(p.get("compensation"))}
         if p.get("compensation_visible") is not False:
-            lo, hi = _number(p.get("compensation_minimum")), _number(p.get("compensation_maximum"))
+            lo, hi = number(p.get("compensation_minimum")), number(p.get("compensation_maximum"))
             if lo is not None or hi is not None:
                 salary.update(salary_min=lo, salary_max=hi, salary_currency=clean(p.get("compensation_currency")),
                               salary_period=pay_period(p.get("compensation_frequency")))
