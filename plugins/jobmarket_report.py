@@ -17,7 +17,6 @@ request, so the plugin loads fast in every Airflow process.
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -44,14 +43,25 @@ async def require_user(request: Request) -> None:
     await resolve_user_from_token(token)
 
 
-def _lake() -> Path:
+def _lake():
+    """The lake (a local folder or an object store), looked up per request."""
+    from jobmarket.core.lake import Lake
     from jobmarket.core.settings import Settings
 
-    return Settings.from_env().local_lake("the report plugin")
+    return Lake(Settings.from_env().lake)
 
 
-def _report(path: Path) -> Response:
-    if not path.is_file():
+def _file(dt: str, name: str):
+    """A file of one committed report folder, read the same way on a local
+    and an object-store lake; None when it does not exist."""
+    from jobmarket.report.build import report_file
+
+    return report_file(_lake(), dt, name)
+
+
+def _report(dt: str) -> Response:
+    path = _file(dt, "index.html")
+    if path is None:
         raise HTTPException(status_code=404, detail="no such report")
     return HTMLResponse(
         path.read_text(encoding="utf-8"),
@@ -86,7 +96,7 @@ def index() -> Response:
         body = (
             '<aside><h1>Job market</h1></aside><main><p class="empty">No report yet. The '
             "<code>job_market_report</code> DAG builds one after each nightly <code>curate</code>; or run "
-            f"<code>jobmarket report --pending</code>. Lake: <code>{html.escape(str(lake))}</code></p></main>"
+            f"<code>jobmarket report --pending</code>. Lake: <code>{html.escape(str(lake.root))}</code></p></main>"
         )
     page = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Job market reports</title><style>'
@@ -103,16 +113,12 @@ def index() -> Response:
 
 @app.get("/reports/latest/", response_class=HTMLResponse)
 def latest_report() -> Response:
-    return _report(_lake() / "reports" / "latest" / "index.html")
+    return _report("latest")
 
 
 @app.get("/reports/{dt}/", response_class=HTMLResponse)
 def dated_report(dt: str = PathParam(pattern=r"^\d{4}-\d{2}-\d{2}$")) -> Response:
-    return _report(_lake() / "reports" / f"dt={dt}" / "index.html")
-
-
-def _report_folder(dt: str) -> Path:
-    return _lake() / "reports" / ("latest" if dt == "latest" else f"dt={dt}")
+    return _report(dt)
 
 
 _DT_OR_LATEST = r"^(latest|\d{4}-\d{2}-\d{2})$"
@@ -121,8 +127,8 @@ _DT_OR_LATEST = r"^(latest|\d{4}-\d{2}-\d{2})$"
 @app.get("/reports/{dt}/figures.json")
 def figures_json(dt: str = PathParam(pattern=_DT_OR_LATEST)) -> Response:
     """Every chart's numbers, n and definitions, beside the report."""
-    path = _report_folder(dt) / "figures.json"
-    if not path.is_file():
+    path = _file(dt, "figures.json")
+    if path is None:
         raise HTTPException(status_code=404, detail="no figures for this report")
     return Response(path.read_bytes(), media_type="application/json", headers={"X-Content-Type-Options": "nosniff"})
 
@@ -130,8 +136,8 @@ def figures_json(dt: str = PathParam(pattern=_DT_OR_LATEST)) -> Response:
 @app.get("/reports/{dt}/figures/{name}.csv")
 def figure_csv(dt: str = PathParam(pattern=_DT_OR_LATEST), name: str = PathParam(pattern=r"^[a-z0-9_]{1,64}$")) -> Response:
     """One chart's numbers as CSV (the report's "CSV" link), downloaded, never rendered."""
-    path = _report_folder(dt) / "figures" / f"{name}.csv"
-    if not path.is_file():
+    path = _file(dt, f"figures/{name}.csv")
+    if path is None:
         raise HTTPException(status_code=404, detail="no such figure")
     return Response(path.read_bytes(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"',

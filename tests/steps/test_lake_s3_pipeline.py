@@ -63,6 +63,7 @@ def test_nightly_run_on_s3_matches_the_local_lake(s3_lake, tmp_path, monkeypatch
         assert [c for c in a.columns if not a[c].equals(b[c]) and c not in WALL_CLOCK] == [], table
 
     import duckdb
+    import pyarrow.fs as pafs
 
     con = duckdb.connect()
     con.register("postings", s3.dataset("curated/postings"))  # DuckDB scans the committed files through pyarrow
@@ -76,6 +77,41 @@ def test_nightly_run_on_s3_matches_the_local_lake(s3_lake, tmp_path, monkeypatch
               for st in (on_s3, on_disk)]
     assert [a.success for a in audits] == [audits[1].success] * 2
     assert [len(a.run_results) for a in audits] == [2, 2]
+
+    # The GX project and its Data Docs live in the bucket, not only on this machine.
+    from jobmarket.quality.runner import data_docs_index
+
+    docs = data_docs_index(s3)
+    assert docs.startswith(s3_lake + "/gx_project/")
+    assert s3.fs.get_file_info(docs[len("s3://"):]).size > 1000
+    results = s3.fs.get_file_info(pafs.FileSelector(f"{s3.location.path}/gx_project/gx/uncommitted/validations",
+                                                    recursive=True))
+    assert sum(r.path.endswith(".json") for r in results) >= 2 * len(dates)  # every night's checkpoints
+
+    # DuckDB views (the analysts' file and the report's connection) read the committed S3 files.
+    from jobmarket.report import build_pending, create_views, list_reports, pending_dates
+    from jobmarket.report.build import report_file
+    from jobmarket.report.views import connect, register_lake_filesystem
+
+    counts = "select cast(dt as varchar), count(*), count(distinct posting_id) from observations group by 1 order by 1"
+    assert connect(s3_lake).sql(counts).fetchall() == connect(tmp_path / "lake").sql(counts).fetchall()
+    db = create_views(s3_lake, tmp_path / "views.duckdb")
+    con = duckdb.connect(str(db), read_only=True)
+    register_lake_filesystem(con, s3_lake)
+    assert con.execute("select count(*) from postings").fetchone()[0] == len(_frame(disk, "curated/postings"))
+
+    # The report: built on the bucket, listed and served from it, equal to the local lake's.
+    assert len(build_pending(on_s3)) == len(dates) and pending_dates(on_s3) == []
+    build_pending(on_disk)
+    assert [r["dt"] for r in list_reports(s3)] == dates[::-1]
+    import json
+
+    figures = [json.loads(report_file(lk, dates[-1], "figures.json").read_text()) for lk in (s3, disk)]
+    assert figures[0] == figures[1] and figures[0]["figures"]
+    assert report_file(s3, "latest", "index.html").read_text() == report_file(s3, dates[-1], "index.html").read_text()
+    csv = figures[0]["figures"][0]["csv"]
+    assert report_file(s3, "latest", csv).read_bytes() == report_file(disk, dates[-1], csv).read_bytes()
+    assert list(work.iterdir()) == []
 
     before = _frame(s3, "curated/posting_lifecycle")
     _run(on_s3, dates[-1], tmp_path)

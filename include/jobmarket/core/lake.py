@@ -186,7 +186,8 @@ class Lake:
             return
         try:
             attempt, key = objpath.new_attempt(target.key)
-            files = sorted(p.name for p in stage.iterdir())
+            # relative names: a report folder holds figures/<chart>.csv
+            files = sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file())
             for name in files:
                 with open(stage / name, "rb") as src, self.fs.open_output_stream(f"{key}/{name}") as dst:
                     shutil.copyfileobj(src, dst, 8 << 20)

@@ -115,7 +115,7 @@ class ObjectPath(PurePosixPath):
         names = {i.path.rsplit("/", 1)[-1] for i in self._fs.get_file_info(sel)}
         commit = read_commit(self._fs, self.key)
         if commit is not None:
-            names |= set(commit["files"])
+            names |= {f.split("/", 1)[0] for f in commit["files"]}  # a subfolder's files name the subfolder
         for name in sorted(names - {COMMIT, ATTEMPTS}):
             yield self / name
 

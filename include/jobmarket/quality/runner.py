@@ -4,7 +4,9 @@ and turn the result into quarantine decisions and ``validation_runs`` rows.
 The project lives at ``<lake>/gx_project/gx``; each checkpoint run stores its
 validation results there (GX's validation results store) and rebuilds the
 Data Docs site with GX's own ``UpdateDataDocsAction``, at
-``<lake>/gx_project/gx/uncommitted/data_docs/local_site/index.html``.
+``<lake>/gx_project/gx/uncommitted/data_docs/local_site/index.html``. On an
+object-store lake GX works on a local copy that is pulled before and pushed
+after each run (``quality/gx_store.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from jobmarket.core.lake import Lake
@@ -21,28 +24,51 @@ from jobmarket.quality.suites import ROW, ROW_LEVEL
 
 DATASOURCE = "jobmarket"
 BATCH_DEFINITION = "whole_partition"
+DATA_DOCS_INDEX = "gx/uncommitted/data_docs/local_site/index.html"
 
 
-def project_root(lake: Lake):
-    # GX's file context needs a local folder: on an object-store lake the
-    # project is per machine (the results that matter are lake tables).
+def project_root(lake: Lake) -> Path:
+    """The folder GX's file context opens: in the lake on a local lake, this
+    machine's working copy of ``<lake>/gx_project`` on an object store."""
     return lake.local_dir("gx_project")
 
 
-def data_docs_index(lake: Lake):
-    return project_root(lake) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+def data_docs_index(lake: Lake) -> str:
+    """Where the Data Docs site's index page is: a file path on a local
+    lake, the ``s3://`` URI of the synced copy on an object store."""
+    if lake.is_local:
+        return str(project_root(lake) / DATA_DOCS_INDEX)
+    return f"{lake.location.uri}/gx_project/{DATA_DOCS_INDEX}"
 
 
 def gx_context(lake: Lake):
-    """The file data context of the lake (created on first use)."""
+    """The file data context of the lake (created on first use; on an
+    object-store lake, brought up to date from the lake first)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     root = project_root(lake)
     root.mkdir(parents=True, exist_ok=True)
+    if not lake.is_local:
+        from jobmarket.quality.gx_store import pull
+
+        pull(lake, root)
     ctx = gx.get_context(mode="file", project_root_dir=str(root))
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     return ctx
+
+
+def lake_actions(lake: Lake) -> list:
+    """A checkpoint's actions: store results and rebuild Data Docs, then (on
+    an object-store lake) upload what changed to the lake."""
+    import great_expectations as gx
+
+    actions = [gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")]
+    if not lake.is_local:
+        from jobmarket.quality.gx_store import sync_actions
+
+        actions += sync_actions(lake, project_root(lake))
+    return actions
 
 
 def dataframe_batch_definition(ctx, asset_name: str):
@@ -58,9 +84,10 @@ def dataframe_batch_definition(ctx, asset_name: str):
         return asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
 
 
-def checkpoint_for(ctx, suite, batch_definition, name: str, *, complete: bool = True):
+def checkpoint_for(ctx, suite, batch_definition, name: str, *, lake: Lake, complete: bool = True):
     """A checkpoint running ``suite`` whose actions store the result and
-    rebuild Data Docs (GX stores results for file contexts itself)."""
+    rebuild Data Docs (GX stores results for file contexts itself), and
+    upload them to an object-store lake."""
     import great_expectations as gx
 
     suite = ctx.suites.add_or_update(suite)
@@ -76,7 +103,7 @@ def checkpoint_for(ctx, suite, batch_definition, name: str, *, complete: bool = 
         gx.Checkpoint(
             name=name,
             validation_definitions=[vd],
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+            actions=lake_actions(lake),
             result_format=result_format,
         )
     )
@@ -91,7 +118,7 @@ def run_suite(lake: Lake, df, build_suite, run_name: str, ctx=None):
     ctx = gx_context(lake) if ctx is None else ctx
     suite = build_suite()
     batch_def = dataframe_batch_definition(ctx, suite.name)
-    checkpoint = checkpoint_for(ctx, suite, batch_def, f"nightly_{suite.name}")
+    checkpoint = checkpoint_for(ctx, suite, batch_def, f"nightly_{suite.name}", lake=lake)
     result = checkpoint.run(batch_parameters={"dataframe": df}, run_id=gx.RunIdentifier(run_name=run_name))
     (vr,) = result.run_results.values()
     return vr

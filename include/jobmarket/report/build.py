@@ -18,14 +18,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
-import shutil
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from jobmarket.core.lake import Lake, _swap_into_place
+from jobmarket.core.lake import Lake, file_stamp
+from jobmarket.core.objpath import ObjectPath
 from jobmarket.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,40 +47,36 @@ class ReportError(RuntimeError):
 
 # -- what exists and what is stale ----------------------------------------------
 
-def _partition_dates(path: Path) -> list[date]:
-    out = []
-    if path.is_dir():
-        for d in path.iterdir():
-            m = _DT.match(d.name)
-            if m and (d / "part-0.parquet").is_file():
-                out.append(date.fromisoformat(m.group(1)))
-    return sorted(out)
+def _as_lake(lake: Lake | str | os.PathLike[str]) -> Lake:
+    return lake if isinstance(lake, Lake) else Lake(lake)
 
 
-def curated_dates(lake: Path) -> list[date]:
+def curated_dates(lake: Lake | str | os.PathLike[str]) -> list[date]:
     """Dates the curate step finished (it writes market_daily last)."""
-    return _partition_dates(Path(lake) / "curated" / "market_daily")
+    return [date.fromisoformat(d) for d in _as_lake(lake).partition_dates("curated/market_daily")]
 
 
-def _input_files(lake: Path) -> list[tuple[date, str, int, int]]:
+def _input_files(lake: Lake) -> list[tuple[date, str, tuple]]:
     from jobmarket.report.views import curated_tables
 
     rows = []
     for _, table in curated_tables():
-        for d in _partition_dates(lake / table.path):
-            f = lake / table.path / f"dt={d}" / "part-0.parquet"
-            st = f.stat()
-            rows.append((d, f"{table.path}/dt={d}", st.st_size, st.st_mtime_ns))
+        for d in lake.partition_dates(table.path):
+            for f in lake.committed_files(table.path, [d]):
+                # file_stamp changes whenever the file is replaced (local:
+                # inode, size, mtime; object store: the committed attempt's key)
+                rows.append((date.fromisoformat(d), f"{table.path}/dt={d}/{f.name}", file_stamp(f)))
     return sorted(rows)
 
 
-def input_digests(lake: Path) -> dict[date, str]:
+def input_digests(lake: Lake | str | os.PathLike[str]) -> dict[date, str]:
     """For every curated date D, a digest of all curated partitions dated <= D."""
-    files = _input_files(Path(lake))
+    lake = _as_lake(lake)
+    files = _input_files(lake)
     h = hashlib.sha256(f"report-v{REPORT_VERSION}".encode())
     out: dict[date, str] = {}
     i = 0
-    for d in curated_dates(Path(lake)):
+    for d in curated_dates(lake):
         while i < len(files) and files[i][0] <= d:
             h.update(repr(files[i][1:]).encode())
             i += 1
@@ -87,11 +84,26 @@ def input_digests(lake: Path) -> dict[date, str]:
     return out
 
 
-def report_dir(lake: Path, dt: date | str) -> Path:
-    return Path(lake) / REPORTS_DIR / f"dt={dt}"
+def report_dir(lake: Lake | str | os.PathLike[str], dt: date | str) -> Path | ObjectPath:
+    """The folder of one report: ``dt`` a date, or ``"latest"``."""
+    return _as_lake(lake).root / REPORTS_DIR / ("latest" if str(dt) == "latest" else f"dt={dt}")
 
 
-def read_manifest(d: Path) -> dict[str, Any] | None:
+def report_file(lake: Lake | str | os.PathLike[str], dt: date | str, name: str) -> Path | ObjectPath | None:
+    """One file of a built report (``index.html``, ``figures.json``,
+    ``figures/<chart>.csv``), read from one committed version of the
+    folder; None when that report does not exist."""
+    lake = _as_lake(lake)
+    folder = lake.pinned(report_dir(lake, dt))
+    if folder is None:
+        return None
+    path = folder
+    for part in name.split("/"):
+        path = path / part
+    return path if path.is_file() else None
+
+
+def read_manifest(d: Path | ObjectPath) -> dict[str, Any] | None:
     try:
         return json.loads((d / MANIFEST).read_text())
     except (OSError, ValueError):
@@ -100,26 +112,28 @@ def read_manifest(d: Path) -> dict[str, Any] | None:
 
 def pending_dates(settings: Settings | None = None) -> list[date]:
     """Curated dates whose report is missing or older than their inputs."""
-    lake = (settings or Settings.from_env()).local_lake("the HTML report")
+    lake = Lake((settings or Settings.from_env()).lake)
     out = []
     for d, digest in input_digests(lake).items():
         m = read_manifest(report_dir(lake, d))
-        if not m or m.get("inputs_digest") != digest or not (report_dir(lake, d) / "index.html").is_file():
+        if not m or m.get("inputs_digest") != digest or report_file(lake, d, "index.html") is None:
             out.append(d)
     return out
 
 
-def list_reports(lake: Path) -> list[dict[str, Any]]:
+def list_reports(lake: Lake | str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Built reports, newest first: dt, built_at, seconds, path."""
+    lake = _as_lake(lake)
     out = []
-    base = Path(lake) / REPORTS_DIR
+    base = lake.root / REPORTS_DIR
     if base.is_dir():
         for d in base.iterdir():
             m = _DT.match(d.name)
-            if m and (d / "index.html").is_file():
+            index = report_file(lake, m.group(1), "index.html") if m else None
+            if index is not None:
                 man = read_manifest(d) or {}
                 out.append({"dt": m.group(1), "built_at": man.get("built_at"),
-                            "seconds": man.get("seconds"), "path": d / "index.html"})
+                            "seconds": man.get("seconds"), "path": index})
     return sorted(out, key=lambda r: r["dt"], reverse=True)
 
 
@@ -167,9 +181,9 @@ def render_html(dt: date, frames: dict[str, Any], *, lake: Path) -> tuple[str, d
 def build_report(dt: date, settings: Settings | None = None, *, update_latest_copy: bool = True) -> Path:
     """Build the report of ``dt``; returns ``<lake>/reports/dt=<dt>/index.html``."""
     settings = settings or Settings.from_env()
-    lake = settings.local_lake("the HTML report")
+    lake = Lake(settings.lake)
     if dt not in curated_dates(lake):
-        raise ReportError(f"no curated partitions for {dt} in {lake}/curated/market_daily: run curate first")
+        raise ReportError(f"no curated partitions for {dt} in {lake.root}/curated/market_daily: run curate first")
     started = time.perf_counter()
     # The digest is taken before reading: a partition rewritten while we
     # read makes this report stale, and the next run rebuilds it.
@@ -177,7 +191,7 @@ def build_report(dt: date, settings: Settings | None = None, *, update_latest_co
     frames = collect(lake, dt)
     html, ctx = render_html(dt, frames, lake=lake)
     seconds = round(time.perf_counter() - started, 2)
-    stage = Lake(lake).new_staging_dir(f"reports.dt={dt}")
+    stage = lake.new_staging_dir(f"reports.dt={dt}")
     (stage / "index.html").write_text(html, encoding="utf-8")
     write_figures(stage, ctx)
     manifest = {
@@ -187,7 +201,7 @@ def build_report(dt: date, settings: Settings | None = None, *, update_latest_co
     }
     (stage / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
     target = report_dir(lake, dt)
-    _swap_into_place(stage, target)
+    lake.publish_dir(stage, target)
     log.info("report for %s: %s (%.1fs, %d bytes)", dt, target / "index.html", seconds, manifest["bytes"])
     if update_latest_copy:
         update_latest(settings)
@@ -217,24 +231,26 @@ def write_figures(folder: Path, ctx: dict[str, Any]) -> Path:
     return folder / FIGURES_JSON
 
 
-def update_latest(settings: Settings | None = None) -> Path | None:
+def update_latest(settings: Settings | None = None) -> Path | ObjectPath | None:
     """Make ``reports/latest/`` a copy of the newest built report."""
     settings = settings or Settings.from_env()
-    lake = settings.local_lake("the HTML report")
+    lake = Lake(settings.lake)
     reports = list_reports(lake)
     if not reports:
         return None
-    newest = reports[0]["path"].parent
-    latest = Path(lake) / REPORTS_DIR / "latest"
-    if (read_manifest(latest) or {}) == (read_manifest(newest) or {}) and (latest / "index.html").is_file():
+    newest = lake.pinned(report_dir(lake, reports[0]["dt"]))
+    latest = report_dir(lake, "latest")
+    if (read_manifest(latest) or {}) == (read_manifest(newest) or {}) and report_file(lake, "latest", "index.html"):
         return latest / "index.html"
-    stage = Lake(lake).new_staging_dir("reports.latest")
+    stage = lake.new_staging_dir("reports.latest")
     for name in ("index.html", MANIFEST, FIGURES_JSON):
         if (newest / name).is_file():
-            shutil.copy2(newest / name, stage / name)
+            (stage / name).write_bytes((newest / name).read_bytes())
     if (newest / FIGURES_DIR).is_dir():
-        shutil.copytree(newest / FIGURES_DIR, stage / FIGURES_DIR)
-    _swap_into_place(stage, latest)
+        (stage / FIGURES_DIR).mkdir()
+        for f in (newest / FIGURES_DIR).iterdir():
+            (stage / FIGURES_DIR / f.name).write_bytes(f.read_bytes())
+    lake.publish_dir(stage, latest)
     return latest / "index.html"
 
 

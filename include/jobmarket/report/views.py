@@ -13,7 +13,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from jobmarket.core.store import require_local
+from jobmarket.core.lake import Lake
 
 VIEWS_SQL = Path(__file__).with_name("views.sql")
 
@@ -40,17 +40,33 @@ def curated_tables():
     return [(t.name, t) for t in TABLES if t.path.startswith("curated/")]
 
 
-def _has_files(lake: Path, table_path: str) -> bool:
-    return any((lake / table_path).glob("dt=*/part-0.parquet"))
+def _parquet_source(lake: Lake, table_path: str) -> str | None:
+    """What ``read_parquet`` reads for a table, or None when it has no partition.
+
+    A local lake is globbed, so a view file keeps seeing new partitions. An
+    object-store lake is listed: only each partition's committed attempt
+    (``dt=D/_attempts/<id>/``, named by ``_COMMIT.json``) may be read, and a
+    glob would also match superseded and crashed attempts.
+    """
+    if lake.is_local:
+        base = Path(lake.location.path) / table_path  # absolute: the view file may be opened elsewhere
+        if not any(base.glob("dt=*/part-0.parquet")):
+            return None
+        return _sql_string(str(base / "dt=*" / "part-0.parquet"))
+    files = lake.committed_files(table_path)
+    if not files:
+        return None
+    return "[" + ", ".join(_sql_string(str(f)) for f in files) + "]"
 
 
-def base_view_sql(lake: Path, name: str, table) -> str:
-    """A view over ``<lake>/<table>/dt=*/part-0.parquet`` with ``dt`` from the
+def base_view_sql(lake: Lake | str | os.PathLike[str], name: str, table) -> str:
+    """A view over the table's committed Parquet files with ``dt`` from the
     partition; typed and empty when the table has no partition yet."""
-    if _has_files(lake, table.path):
-        glob = _sql_string(str(lake / table.path / "dt=*" / "part-0.parquet"))
+    lake = lake if isinstance(lake, Lake) else Lake(lake)
+    source = _parquet_source(lake, table.path)
+    if source is not None:
         return (
-            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({glob}, "
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({source}, "
             "hive_partitioning = true, hive_types = {'dt': DATE}, union_by_name = true)"
         )
     cols = [
@@ -60,13 +76,33 @@ def base_view_sql(lake: Path, name: str, table) -> str:
     return f"CREATE OR REPLACE VIEW {name} AS SELECT {', '.join(cols)} WHERE false"
 
 
-def define_views(con, lake: str | os.PathLike[str]) -> None:
+def register_lake_filesystem(con, lake: Lake | str | os.PathLike[str]) -> None:
+    """Let ``con`` read the lake's ``s3://`` paths through the lake's own
+    filesystem (pyarrow's S3 client: same endpoint, region and credentials as
+    the pipeline). A no-op for a local lake.
+
+    DuckDB's own S3 reader is the httpfs extension, which DuckDB downloads on
+    first use; this works without it (offline, or where extension downloads
+    are blocked). With httpfs, ``CREATE SECRET (TYPE s3, ...)`` does the same
+    job (docs/analysts.md)."""
+    lake = lake if isinstance(lake, Lake) else Lake(lake)
+    if lake.is_local:
+        return
+    from fsspec.implementations.arrow import ArrowFSWrapper
+
+    class LakeS3(ArrowFSWrapper):
+        protocol = (lake.location.scheme,)
+        root_marker = ""
+
+    con.register_filesystem(LakeS3(lake.fs))
+
+
+def define_views(con, lake: Lake | str | os.PathLike[str]) -> None:
     """Define the base and derived views on an open DuckDB connection."""
     from jobmarket.tagger.title import title_family_sql
 
-    # The views glob local files; DuckDB reads s3:// only with httpfs, which
-    # it downloads on first use (see docs/analysts.md for object-store lakes).
-    lake = require_local(lake, "DuckDB views (jobmarket views, the report)")
+    lake = lake if isinstance(lake, Lake) else Lake(lake)
+    register_lake_filesystem(con, lake)
     for name, table in curated_tables():
         con.execute(base_view_sql(lake, name, table))
     con.execute(title_family_sql())
@@ -77,12 +113,15 @@ def create_views(lake: str | os.PathLike[str], db_path: str | os.PathLike[str]) 
     """Write ``db_path``: a DuckDB file with views over the lake (replaced if present).
 
     Rerun it after a new table appears in the lake (a table with no partition
-    yet gets an empty view); new partitions of existing tables are picked up
-    at query time.
+    yet gets an empty view). On a local lake new partitions of existing
+    tables are picked up at query time; on an object-store lake the views
+    name the files committed when they were made, so rerun it after each
+    night (or use ``connect``), and open the file with the S3 reader set up
+    (``register_lake_filesystem`` or httpfs, docs/analysts.md).
     """
     import duckdb
 
-    lake = require_local(lake, "DuckDB views (jobmarket views, the report)")  # before any file is written
+    lake = Lake(lake)  # parsed before any file is written: a bad URI stops here
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.tmp")
@@ -99,7 +138,8 @@ def create_views(lake: str | os.PathLike[str], db_path: str | os.PathLike[str]) 
 
 
 def connect(lake: str | os.PathLike[str], as_of: date | None = None):
-    """An in-memory DuckDB connection with the views, as of ``as_of`` when given."""
+    """An in-memory DuckDB connection with the views (of the lake's current
+    committed files on either kind of lake), as of ``as_of`` when given."""
     import duckdb
 
     con = duckdb.connect(":memory:")

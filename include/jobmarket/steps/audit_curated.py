@@ -11,7 +11,7 @@ from datetime import date
 from jobmarket.core.lake import Lake
 from jobmarket.core.schema import POSTINGS, SOURCE_HEALTH
 from jobmarket.core.settings import Settings
-from jobmarket.quality.runner import gx_context
+from jobmarket.quality.runner import gx_context, lake_actions
 from jobmarket.quality.suites import build_source_health_suite, build_tagged_suite
 
 AUDIT_CHECKPOINT = "curated_audit"
@@ -61,7 +61,7 @@ def curated_audit_checkpoint(gx_ctx, dt: date | None = None, settings: Settings 
         gx.Checkpoint(
             name=AUDIT_CHECKPOINT,
             validation_definitions=vds,
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+            actions=lake_actions(lake),
             result_format={"result_format": "SUMMARY"},
         )
     )
