@@ -86,6 +86,12 @@ DEADLINE = None if _DEADLINE_MINUTES.lower() == "off" else DeadlineAlert(
 )
 
 
+def _lake_credentials(context):
+    from jobmarket.ops.lake_credentials import export_lake_credentials
+
+    export_lake_credentials(context)
+
+
 def _lake_gx_context():
     from jobmarket.steps.audit_curated import lake_gx_context
 
@@ -114,6 +120,9 @@ def _curated_audit(gx_context):
         "retry_delay": RETRY_DELAY,
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=20),
+        # Object-store credentials from the `jobmarket_lake` connection, set in
+        # each task's own process before it opens the lake.
+        "on_execute_callback": _lake_credentials,
     },
     params={
         "sources": Param([], type="array", items={"type": "string"},

@@ -31,6 +31,12 @@ from airflow.sdk import Asset, dag, get_current_context, task
 CURATED_POSTINGS = Asset(name="jobmarket_curated_postings", uri="file:///jobmarket/curated/postings")
 
 
+def _lake_credentials(context):
+    from jobmarket.ops.lake_credentials import export_lake_credentials
+
+    export_lake_credentials(context)
+
+
 @dag(
     dag_id="job_market_report",
     schedule=CURATED_POSTINGS,
@@ -39,7 +45,7 @@ CURATED_POSTINGS = Asset(name="jobmarket_curated_postings", uri="file:///jobmark
     max_active_runs=1,
     doc_md=__doc__,
     tags=["jobmarket", "report"],
-    default_args={"owner": "data-platform", "retries": 1},
+    default_args={"owner": "data-platform", "retries": 1, "on_execute_callback": _lake_credentials},
 )
 def job_market_report():
     @task

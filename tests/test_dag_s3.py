@@ -15,7 +15,12 @@ from tests.test_dag import airflow_home, migrated_db, run_dag  # noqa: F401  (fi
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
 
-def test_nightly_dag_on_an_s3_lake(fixtures_dir, s3_lake, airflow_home, tmp_path, monkeypatch):  # noqa: F811
+def test_nightly_dag_on_an_s3_lake(fixtures_dir, s3_server, s3_lake, airflow_home, tmp_path, monkeypatch):  # noqa: F811
+    """The store's endpoint and keys reach the tasks only through the Airflow
+    connection ``jobmarket_lake``: the worker's own AWS endpoint variable
+    points at a closed port, so a task that ignored the connection fails."""
+    import json
+
     import duckdb
     from jobmarket.core.lake import Lake
     from jobmarket.replay import ReplayServer, fixture_bundle
@@ -29,9 +34,12 @@ def test_nightly_dag_on_an_s3_lake(fixtures_dir, s3_lake, airflow_home, tmp_path
     with ReplayServer(bundle) as server:
         sources = replay_sources(bundle, server.url, tmp_path)
         t0 = time.perf_counter()
-        # s3_lake set JOBMARKET_LAKE and the AWS_* variables; the harness inherits them.
+        connection = {"conn_type": "aws", "login": "test", "password": "test",
+                      "extra": {"endpoint_url": s3_server, "region_name": "us-east-1"}}
         result = run_dag(airflow_home, s3_lake, sources.path, CRAWL_DATE, "--no-retries",
-                         env={"JOBMARKET_LOCAL_DIR": str(local)})
+                         env={"JOBMARKET_LOCAL_DIR": str(local), "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+                              "AWS_ACCESS_KEY_ID": "unused", "AWS_SECRET_ACCESS_KEY": "unused",
+                              "AIRFLOW_CONN_JOBMARKET_LAKE": json.dumps(connection)})
         print(f"dag.test() on the S3 lake: {time.perf_counter() - t0:.1f} s")
     assert result["state"] == "success", {k: v for k, v in result["tasks"].items() if v["state"] != "success"}
     states = {t: v["state"] for t, v in result["tasks"].items()}
