@@ -76,11 +76,11 @@ def test_cli_run_on_s3_without_s3_support_stops_at_start(tmp_path):
 
 
 def test_what_still_needs_a_local_lake_says_so_on_s3(tmp_path):
-    """DuckDB views glob local files: on an S3 lake the command stops with
-    the reason instead of writing views over an empty local folder."""
+    """`jobmarket history` builds a local replay lake: on an S3 lake it stops
+    with the reason instead of writing into a local "s3:" folder."""
     env = {**os.environ, "JOBMARKET_LAKE": "s3://lake/jobmarket"}
-    proc = subprocess.run([str(JOBMARKET), "views", "--db", str(tmp_path / "v.duckdb")], cwd=tmp_path, env=env,
+    proc = subprocess.run([str(JOBMARKET), "history"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
-    assert "DuckDB views (jobmarket views, the report) still needs a local lake folder" in proc.stderr
+    assert "jobmarket history still needs a local lake folder" in proc.stderr
     assert list(tmp_path.iterdir()) == []

@@ -3,8 +3,11 @@ on the machine's real PostgreSQL and Redis (jobmarket.deploy.native).
 
 One stack per test module: a fresh metadata database (unique name, dropped at
 the end), an empty Redis DB number (flushed at the end), a replay server with a
-handful of recorded boards, and the api-server, scheduler, dag-processor,
-triggerer and one Celery worker. On failure the services' logs are printed.
+handful of recorded boards, an S3-compatible server (moto on 127.0.0.1) in
+place of the compose file's MinIO holding the lake (the compose default,
+``s3://jobmarket/lake``), and the api-server, scheduler, dag-processor,
+triggerer and two Celery workers that share no local disk (``--scale
+airflow-worker=2``). On failure the services' logs are printed.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -79,14 +81,16 @@ def redis_db():
 class Deployment:
     stack: object
     api: object
-    lake: Path
+    lake: object  # jobmarket.core.lake.Lake on the S3 server
     replay: object
     startup: dict
     startup_seconds: float
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory, pg_database, redis_db, request):
+def deployment(tmp_path_factory, pg_database, redis_db, s3_server, request):
+    import pyarrow.fs as pafs
+    from jobmarket.core.lake import Lake
     from jobmarket.deploy.native import NativeStack
     from jobmarket.replay import ReplayServer, fixture_bundle
 
@@ -107,21 +111,22 @@ def deployment(tmp_path_factory, pg_database, redis_db, request):
         "_AIRFLOW_WWW_USER_USERNAME": "admin",
         "_AIRFLOW_WWW_USER_PASSWORD": password,
         "JOBMARKET_SOURCES": str(sources.path),
-        # This deployment reads the lake from the mounted folder; the compose
-        # default (the bundled MinIO) is covered by tests/test_dag_s3.py and
-        # tests/steps/test_lake_s3_pipeline.py.
-        "JOBMARKET_LAKE": "/opt/airflow/data",
+        # The compose default: the lake in the `jobmarket` bucket of the
+        # object store (here moto, standing in for the `minio` service, whose
+        # URL the launcher rewrites; the bucket minio-init would create is
+        # created below). Its dev credentials are the compose defaults.
     }
-    lake = root / "lake"
+    bucket = "jobmarket"
+    pafs.S3FileSystem(endpoint_override=s3_server, allow_bucket_creation=True, access_key="minioadmin",
+                      secret_key="minioadmin", region="us-east-1").create_dir(bucket)
     stack = NativeStack(
         REPO / "docker-compose.yaml",
         root / "state",
-        # No object store runs: the lake is local (above), nothing calls it.
-        backing={"postgres": pg_database, "redis": redis_db,
-                 "minio": "http://127.0.0.1:9", "minio-init": "http://127.0.0.1:9"},
+        backing={"postgres": pg_database, "redis": redis_db, "minio": s3_server, "minio-init": s3_server},
         variables=variables,
+        scale={"airflow-worker": 2},
         mounts={
-            "/opt/airflow/data": lake,
+            "/opt/airflow/data": root / "data",
             "/opt/airflow/logs": root / "logs",
             "/opt/airflow/config": root / "config",
         },
@@ -133,11 +138,18 @@ def deployment(tmp_path_factory, pg_database, redis_db, request):
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "3",
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
-            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "4",
+            # Two slots per worker: a night's parallel tasks spread over both.
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
             "JOBMARKET_TASK_RETRY_DELAY_SECONDS": "3",
             "PYTHONPATH": str(REPO),
         },
     )
+    # This process reads the bucket as an analyst would, with the same keys.
+    aws = pytest.MonkeyPatch()
+    for var, value in {"AWS_ENDPOINT_URL": s3_server, "AWS_ACCESS_KEY_ID": "minioadmin",
+                       "AWS_SECRET_ACCESS_KEY": "minioadmin", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        aws.setenv(var, value)
+    lake = Lake(f"s3://{bucket}/lake")
     t0 = time.monotonic()
     try:
         startup = stack.up()
@@ -158,3 +170,4 @@ def deployment(tmp_path_factory, pg_database, redis_db, request):
             print(stack.dump_logs(120))
         stack.down()
         server.stop()
+        aws.undo()

@@ -1,6 +1,7 @@
 """The production deployment, run natively: docker-compose.yaml's services as
-processes on real PostgreSQL + Redis (see conftest.py), driven through the
-REST API like an operator would.
+processes on real PostgreSQL + Redis, the lake on an S3-compatible server and
+two Celery workers that share no local disk (see conftest.py), driven through
+the REST API like an operator would.
 
 The tests share one deployment and run in file order: the nightly run's
 partition is the baseline the interrupted run is compared with.
@@ -22,18 +23,22 @@ RESULTS: dict = {}
 
 
 def _partition(lake, dt: str):
-    """The rows a run publishes for its own date: `curated/observations`
-    where the pipeline has that table (curated/postings then holds versions,
-    derived across dates), else `curated/postings`."""
-    import pandas as pd
-
-    table = "observations" if (lake / "curated" / "observations").is_dir() else "postings"
-    part = lake / "curated" / table / f"dt={dt}"
-    assert part.is_dir(), f"no published partition {part}"
-    df = pd.read_parquet(part)
+    """The rows a run publishes for its own date, read back from the bucket:
+    `curated/observations` where the pipeline has that table (curated/postings
+    then holds versions, derived across dates), else `curated/postings`."""
+    table = "curated/observations" if lake.partition_dates("curated/observations") else "curated/postings"
+    assert dt in lake.partition_dates(table), f"no published partition {table}/dt={dt}"
+    df = lake.dataset(table, [dt]).to_table().to_pandas()
     cols = [c for c in df.columns if c != "run_id"]  # run_id is provenance: it names the run
     key = [c for c in ("posting_id", "version_id") if c in cols] or cols[:1]
     return df[cols].sort_values(key).reset_index(drop=True)
+
+
+def _task_logs(stack, worker: str) -> list:
+    return [p for p in stack.host_path(worker, "/opt/airflow/logs").rglob("*") if p.is_file() and "dag_id=" in str(p)]
+
+
+WORKERS = ("airflow-worker", "airflow-worker-2")
 
 
 def _assert_all_succeeded(api, run_id: str) -> dict[str, str]:
@@ -50,7 +55,7 @@ def test_deployment_is_up(deployment):
     check, and the API reports the scheduler, dag processor and triggerer."""
     stack = deployment.stack
     assert set(stack.running) == {
-        "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "airflow-worker",
+        "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", *WORKERS,
     }
     assert stack.completed == {"airflow-init": 0}
     health = deployment.api.get("/monitor/health")
@@ -104,8 +109,7 @@ def test_nightly_run_then_backfill(deployment):
     for r in runs:
         assert r["state"] == "success", api.ti_states(DAG_ID, r["dag_run_id"])
         _assert_all_succeeded(api, r["dag_run_id"])
-    published = sorted(p.name for p in (lake / "curated" / "postings").glob("dt=*"))
-    assert published == [f"dt={d}" for d in sorted([*BACKFILL_DATES, CRAWL_DATE])]
+    assert lake.partition_dates("curated/postings") == sorted([*BACKFILL_DATES, CRAWL_DATE])
     for dt in BACKFILL_DATES:
         df = _partition(lake, dt)
         assert len(df) > 0 and df["posting_id"].is_unique
@@ -114,11 +118,27 @@ def test_nightly_run_then_backfill(deployment):
             assert (df[c].astype(str).str[:10] == dt).all(), f"{c}: each run writes its own date"
     print(f"backfill {BACKFILL_DATES}: {RESULTS['backfill_seconds']:.1f}s")
 
+    # Both workers ran tasks, and handed off through the bucket alone: no
+    # lake file sits in either worker's data volume.
+    stack = deployment.stack
+    logs = {w: len(_task_logs(stack, w)) for w in WORKERS}
+    assert all(logs.values()), f"task log files per worker: {logs}"
+    for w in WORKERS:
+        data = stack.host_path(w, "/opt/airflow/data")
+        assert not data.exists() or not any(p.is_file() for p in data.rglob("*")), w
+    assert stack.host_path(WORKERS[0], "/opt/airflow/logs") != stack.host_path(WORKERS[1], "/opt/airflow/logs")
+    from jobmarket.report.views import connect
+
+    per_date = dict(connect(lake.location.uri).sql(
+        "select cast(dt as varchar), count(*) from observations group by 1").fetchall())
+    assert per_date == {d: len(_partition(lake, d)) for d in sorted([*BACKFILL_DATES, CRAWL_DATE])}
+    print(f"task log files per worker: {logs}")
+
 
 def test_worker_killed_mid_run_is_recovered(deployment):
-    """Rerun the nightly date and SIGKILL the Celery worker (its whole process
-    group, as when a container dies) while `validate` or `tag` runs; a new
-    worker is started. The
+    """Rerun the nightly date and SIGKILL both Celery workers (each one's whole
+    process group, as when containers die) while `validate` or `tag` runs;
+    new workers are started. The
     scheduler finds the task without a heartbeat, fails it into a retry, the
     new worker runs it again, and the run publishes the same rows as the
     undisturbed nightly run of the same date."""
@@ -145,11 +165,14 @@ def test_worker_killed_mid_run_is_recovered(deployment):
         time.sleep(0.2)
     assert victim is not None, f"never saw {targets} running: {api.ti_states(DAG_ID, run_id)}"
     killed_at = time.monotonic()
-    stack.kill("airflow-worker")
-    print(f"\nSIGKILLed the worker while {victim['task_id']} (try {victim['try_number']}) was running")
+    for w in WORKERS:
+        stack.kill(w)
+    print(f"\nSIGKILLed both workers while {victim['task_id']} (try {victim['try_number']}) was running")
 
-    stack.start("airflow-worker")
-    stack.wait_healthy("airflow-worker", timeout=120)
+    for w in WORKERS:
+        stack.start(w)
+    for w in WORKERS:
+        stack.wait_healthy(w, timeout=120)
     run = api.wait_run(DAG_ID, run_id, timeout=300)
     recovered = time.monotonic() - killed_at
     assert run["state"] == "success", api.ti_states(DAG_ID, run_id)

@@ -13,7 +13,10 @@ with the environment the compose file declares, translated for one host:
 * container paths (``/opt/airflow/...``) become the bind mounts' host folders
   (or overrides), named volumes become folders under the state directory;
 * ``depends_on`` conditions (started / healthy / completed successfully) and
-  the compose health checks are honoured, so the start order is the file's.
+  the compose health checks are honoured, so the start order is the file's;
+* ``scale`` (``docker compose up --scale airflow-worker=2``) adds replicas
+  that share no local disk with the original: each has its own home,
+  volumes, temporary folder and log-server port (workers on other machines).
 
 The image's entrypoint runs ``bash`` and ``python`` commands as they are and
 anything else as ``airflow <command>``; so does this launcher.
@@ -21,6 +24,7 @@ anything else as ``airflow <command>``; so does this launcher.
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shlex
@@ -47,6 +51,9 @@ PORT_SETTINGS = {
     8794: "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT",
     5555: "AIRFLOW__CELERY__FLOWER_PORT",
 }
+# Bind mounts of the checkout a replica shares with the original (code and
+# configuration, identical on every machine of a real deployment).
+SHARED_CODE_MOUNTS = {"dags", "plugins", "include", "config"}
 LOOPBACK_BINDS = {
     "AIRFLOW__API__HOST": "127.0.0.1",
     "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
@@ -98,6 +105,7 @@ class NativeStack:
         extra_env: Mapping[str, str] | None = None,
         profiles: Iterable[str] = (),
         python: str = sys.executable,
+        scale: Mapping[str, int] | None = None,
     ):
         self.compose_file = Path(compose_file).resolve()
         self.project_dir = self.compose_file.parent
@@ -125,6 +133,27 @@ class NativeStack:
         self.healthy: set[str] = set()
         self.last_check: dict[str, str] = {}
         self._seq = 0
+        # replica name -> (service it copies, its private root on this host)
+        self.replicas: dict[str, tuple[str, Path]] = {}
+        self.replica_ports: dict[str, int] = {}  # each replica's worker log server
+        for name, count in (scale or {}).items():
+            for i in range(2, count + 1):
+                self.add_replica(name, i)
+
+    def add_replica(self, name: str, index: int) -> str:
+        """``<name>-<index>``: another container of service ``name``. Code and
+        configuration folders (dags, plugins, include, config) are shared, as
+        a bind mount of the same checkout would be; every other volume, the
+        Airflow home, the temporary folder and the ports are its own."""
+        replica = f"{name}-{index}"
+        if name not in self.services or replica in self.services:
+            raise ValueError(f"cannot add replica {replica!r}")
+        self.services[replica] = copy.deepcopy(self.services[name])
+        root = self.state_dir / "replicas" / replica
+        (root / "tmp").mkdir(parents=True, exist_ok=True)
+        self.replicas[replica] = (name, root)
+        self.replica_ports[replica] = free_port()
+        return replica
 
     # -- translation ---------------------------------------------------------
 
@@ -149,6 +178,11 @@ class NativeStack:
             out[target] = self.mount_overrides.get(target, host)
         for target, host in self.mount_overrides.items():
             out.setdefault(target, host)
+        if name in self.replicas:
+            root = self.replicas[name][1]
+            for target in out:
+                if target.rsplit("/", 1)[-1] not in SHARED_CODE_MOUNTS:
+                    out[target] = root / "volumes" / target.strip("/").replace("/", "_")
         return out
 
     def host_path(self, name: str, container_path: str) -> Path:
@@ -157,7 +191,8 @@ class NativeStack:
             if container_path == target or container_path.startswith(target + "/"):
                 return mounts[target] / container_path[len(target):].lstrip("/")
         if container_path == IMAGE_AIRFLOW_HOME or container_path.startswith(IMAGE_AIRFLOW_HOME + "/"):
-            return self.state_dir / "home" / container_path[len(IMAGE_AIRFLOW_HOME):].lstrip("/")
+            home = self.replicas[name][1] / "home" if name in self.replicas else self.state_dir / "home"
+            return home / container_path[len(IMAGE_AIRFLOW_HOME):].lstrip("/")
         return Path(container_path)
 
     def rewrite_url(self, url: str) -> str:
@@ -199,6 +234,9 @@ class NativeStack:
         })
         env.update({k: self.translate(name, "" if v is None else str(v)) for k, v in declared.items()})
         env.update({setting: str(self.ports[p]) for p, setting in PORT_SETTINGS.items()})
+        if name in self.replicas:  # a container of its own: its own log server and temporary folder
+            env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(self.replica_ports[name])
+            env["TMPDIR"] = str(self.replicas[name][1] / "tmp")
         env.update(LOOPBACK_BINDS)
         if self.hostname:
             env["HOSTNAME"] = self.hostname
