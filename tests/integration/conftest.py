@@ -26,6 +26,9 @@ from tests.support import CRAWL_DATE, REPO, replay_sources
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, os.environ.get("JOBMARKET_IT_PG_USER", "postgres")
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 DAG_ID = "job_market_nightly"
+# "local": the same tests on the mounted ./data lake with one worker, to
+# compare run times with the default (the lake on the S3 server, two workers).
+LAKE_KIND = os.environ.get("JOBMARKET_IT_LAKE", "s3")
 # A handful of recorded boards: enough for every task to do real work.
 GREENHOUSE_BOARDS = ["airbnb", "stripe", "dropbox"]
 
@@ -81,7 +84,8 @@ def redis_db():
 class Deployment:
     stack: object
     api: object
-    lake: object  # jobmarket.core.lake.Lake on the S3 server
+    lake: object  # jobmarket.core.lake.Lake on the S3 server (or the mounted folder)
+    workers: tuple
     replay: object
     startup: dict
     startup_seconds: float
@@ -116,6 +120,8 @@ def deployment(tmp_path_factory, pg_database, redis_db, s3_server, request):
         # URL the launcher rewrites; the bucket minio-init would create is
         # created below). Its dev credentials are the compose defaults.
     }
+    if LAKE_KIND == "local":
+        variables["JOBMARKET_LAKE"] = "/opt/airflow/data"
     bucket = "jobmarket"
     pafs.S3FileSystem(endpoint_override=s3_server, allow_bucket_creation=True, access_key="minioadmin",
                       secret_key="minioadmin", region="us-east-1").create_dir(bucket)
@@ -124,7 +130,7 @@ def deployment(tmp_path_factory, pg_database, redis_db, s3_server, request):
         root / "state",
         backing={"postgres": pg_database, "redis": redis_db, "minio": s3_server, "minio-init": s3_server},
         variables=variables,
-        scale={"airflow-worker": 2},
+        scale={"airflow-worker": 1 if LAKE_KIND == "local" else 2},
         mounts={
             "/opt/airflow/data": root / "data",
             "/opt/airflow/logs": root / "logs",
@@ -149,7 +155,7 @@ def deployment(tmp_path_factory, pg_database, redis_db, s3_server, request):
     for var, value in {"AWS_ENDPOINT_URL": s3_server, "AWS_ACCESS_KEY_ID": "minioadmin",
                        "AWS_SECRET_ACCESS_KEY": "minioadmin", "AWS_DEFAULT_REGION": "us-east-1"}.items():
         aws.setenv(var, value)
-    lake = Lake(f"s3://{bucket}/lake")
+    lake = Lake(root / "data" if LAKE_KIND == "local" else f"s3://{bucket}/lake")
     t0 = time.monotonic()
     try:
         startup = stack.up()
@@ -157,7 +163,8 @@ def deployment(tmp_path_factory, pg_database, redis_db, s3_server, request):
         from tests.integration.api import AirflowApi
 
         api = AirflowApi(stack.api_url(), "admin", password)
-        dep = Deployment(stack, api, lake, server, startup, startup_seconds)
+        workers = tuple(sorted(n for n in stack.services if n.startswith("airflow-worker")))
+        dep = Deployment(stack, api, lake, workers, server, startup, startup_seconds)
         print(f"\nnative deployment healthy in {startup_seconds:.1f}s: "
               + ", ".join(f"{k} {v:.1f}s" for k, v in startup.items()))
         yield dep
