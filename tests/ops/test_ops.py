@@ -161,3 +161,17 @@ def test_every_task_names_its_datasets_with_schemas(bad_night):
     assert fields["status"] == "string" and fields["scraped_date"] == "date32"
     assert health.outputFacets["outputStatistics"].rowCount == 4
     assert json.loads(json.dumps(health.facets["documentation"].description))
+
+
+def test_an_s3_lake_names_datasets_by_bucket_and_key(monkeypatch):
+    """OpenLineage naming: namespace s3://<bucket>, name = the object key."""
+    from jobmarket.core.lake import Lake
+    from jobmarket.ops.lineage import DatasetRef, to_openlineage
+
+    monkeypatch.delenv("JOBMARKET_LINEAGE_NAMESPACE", raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    lake = Lake("s3://jobmarket/lake")
+    (out,) = to_openlineage([DatasetRef(f"curated/postings/dt={DT}")], lake, kind="output")
+    assert (out.namespace, out.name) == ("s3://jobmarket", f"lake/curated/postings/dt={DT}")
+    (out,) = to_openlineage([DatasetRef("curated/runs")], Lake("s3://bare"), kind="output")
+    assert (out.namespace, out.name) == ("s3://bare", "curated/runs")

@@ -9,9 +9,10 @@ lake paths of what a task touches on its date:
 * ``curated/<table>/dt=<date>``: a curated table's partition,
 * ``reports/dt=<date>``: the analyst report.
 
-The namespace is ``file`` (the OpenLineage naming for local files) unless
-``$JOBMARKET_LINEAGE_NAMESPACE`` names another (e.g. ``s3://bucket``), and
-names are absolute: ``<lake root>/<path>``. Datasets with a schema in
+Names follow the OpenLineage naming spec: on a local lake the namespace is
+``file`` and names are absolute paths (``<lake root>/<path>``); on an S3 lake
+the namespace is ``s3://<bucket>`` and names are keys (``<prefix>/<path>``).
+``$JOBMARKET_LINEAGE_NAMESPACE`` overrides the namespace. Datasets with a schema in
 ``core/schema.py`` carry it as a schema facet (column, type, description);
 datasets that passed a Great Expectations suite on the date carry that
 suite's batch results as a data-quality assertions facet.
@@ -143,8 +144,20 @@ def task_datasets(task_id: str, dt: date | str, lake: Lake, *, after: bool = Tru
     return ([r for b in ins for r in ref(b, False)], [r for b in outs for r in ref(b, True)])
 
 
-def namespace() -> str:
-    return os.environ.get(NAMESPACE_ENV) or "file"
+def namespace(lake: Lake | None = None) -> str:
+    if os.environ.get(NAMESPACE_ENV):
+        return os.environ[NAMESPACE_ENV]
+    if lake is None or lake.is_local:
+        return "file"
+    return f"{lake.location.scheme}://{lake.location.path.split('/', 1)[0]}"
+
+
+def dataset_name(lake: Lake, path: str) -> str:
+    """A lake path as an OpenLineage dataset name (see the module docstring)."""
+    if lake.is_local:
+        return str(lake.root / path)
+    prefix = lake.location.path.split("/", 1)[1] if "/" in lake.location.path else ""
+    return f"{prefix}/{path}" if prefix else path
 
 
 def to_openlineage(refs: list[DatasetRef], lake: Lake, *, kind: str) -> list[Any]:
@@ -171,14 +184,14 @@ def to_openlineage(refs: list[DatasetRef], lake: Lake, *, kind: str) -> list[Any
                 SchemaDatasetFacetFields(name=c.name, type=c.type, description=c.doc) for c in r.table.columns])
             facets["documentation"] = DocumentationDatasetFacet(description=r.table.doc)
         dq = DataQualityAssertionsDatasetFacet(assertions=[Assertion(**a) for a in r.assertions]) if r.assertions else None
-        name = str(lake.root / r.path)
+        name = dataset_name(lake, r.path)
         if kind == "input":
-            out.append(InputDataset(namespace(), name, facets=facets,
+            out.append(InputDataset(namespace(lake), name, facets=facets,
                                     inputFacets={"dataQualityAssertions": dq} if dq else {}))
         else:
             if dq:
                 facets["dataQualityAssertions"] = dq
             stats = {"outputStatistics": OutputStatisticsOutputDatasetFacet(rowCount=r.rows)} if r.rows is not None else {}
-            out.append(OutputDataset(namespace(), name, facets=facets, outputFacets=stats))
+            out.append(OutputDataset(namespace(lake), name, facets=facets, outputFacets=stats))
     return out
 
