@@ -39,7 +39,7 @@ run: setup
 	$(BIN)/jobmarket demo --date $(DATE)
 
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=30
 
 # Unit tests only (no real Airflow run, no started services, not the 10-date
 # history end to end): a quick check while working; `make test` runs them all.

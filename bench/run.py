@@ -49,7 +49,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PY = sys.executable
-TRANSFORM_STEPS = ("parse", "validate", "tag", "validate_tagged", "publish")
+TRANSFORM_STEPS = ("parse", "validate", "tag", "validate_tagged", "publish", "data_docs")
 NIGHT_STEPS = (*TRANSFORM_STEPS, "curate")
 GB = 1024
 

@@ -179,3 +179,27 @@ def test_quarantine_rate_of_a_source_whose_every_posting_was_rejected():
     assert (every.outcome, every.observed) == ("fail", 1.0)
     assert quarantine_rate_gate(cfg, "lever", bad=0, total=0).outcome == "pass"  # nothing sent, nothing judged
     assert quarantine_rate_gate(cfg, "lever", bad=2, total=10, rejected=3).observed == pytest.approx(5 / 13, abs=1e-6)
+
+
+def test_a_systemic_failure_stops_the_night_and_its_data_docs_show_it(hist):
+    """source_health with one board twice (a broken scrape hand-off) breaks a
+    table-level expectation: validate fails the night loudly, and the Data
+    Docs (otherwise built once, at the end of the night) already show it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from jobmarket.steps.parse import parse_date
+    from jobmarket.steps.validate import ValidationFailed, validate_date
+
+    lake, settings, sources = hist
+    land_today(lake)
+    parse_date(TODAY, settings=settings, sources=sources, run_id="t")
+    health = pq.read_table(lake.partition_dir("work/health", TODAY))
+    lake.write_partition("work/health", TODAY, pa.concat_tables([health, health.slice(0, 1)]))
+    docs = lake.root / "gx_project" / "gx" / "uncommitted" / "data_docs" / "local_site"
+    assert not (docs / "validations").exists()
+    with pytest.raises(ValidationFailed, match="source_health: source_board:unique"):
+        validate_date(TODAY, settings=settings, run_id="t")
+    pages = list((docs / "validations" / "source_health").rglob("*.html"))
+    assert (docs / "index.html").is_file() and len(pages) == 1
+    page = pages[0].read_text()
+    assert "must be unique together" in page and "(&#39;greenhouse&#39;, &#39;airbnb&#39;)" in page.replace("'", "&#39;")

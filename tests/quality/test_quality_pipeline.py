@@ -39,6 +39,8 @@ def _publish(lake, dt):
 
 @pytest.mark.slow
 def test_tenth_of_usual_postings_holds_the_source_back_end_to_end(hist):
+    from datetime import UTC, datetime
+
     import pandas as pd
     from jobmarket.steps.audit_curated import curated_audit_checkpoint, lake_gx_context
     from jobmarket.steps.check_quality import QualityGateFailed, enforce_gates
@@ -46,6 +48,7 @@ def test_tenth_of_usual_postings_holds_the_source_back_end_to_end(hist):
     from jobmarket.steps.validate_tagged import validate_tagged_date
 
     lake, settings, _ = hist
+    night_start = datetime.now(UTC)
     plaid = json.loads(LEVER_PLAID.read_text())[:2]  # Lever returns a tenth of its 20 postings
     stripe = today_body("stripe")
     stripe["jobs"] = stripe["jobs"][:57]  # one Greenhouse board returns a tenth of its 570
@@ -108,10 +111,18 @@ def test_tenth_of_usual_postings_holds_the_source_back_end_to_end(hist):
     assert result["success"] is True
     assert result["statistics"]["evaluated_validations"] == 2
     assert all(e["success"] for v in result["validation_results"] for e in v["expectations"])
+    # Data Docs are built once per night, by the night's record_run, with
+    # every result of the night: the validation steps' and the audit's.
     docs = lake.root / "gx_project" / "gx" / "uncommitted" / "data_docs" / "local_site"
-    assert (docs / "index.html").is_file()
-    assert len(list((docs / "validations" / "curated_tagged_postings").rglob("*.html"))) == 1
-    assert len(list((docs / "validations" / "normalized_postings").rglob("*.html"))) == 1
+    assert not (docs / "validations").exists()
+    from jobmarket.steps.record_run import record_run_date
+
+    out = record_run_date(TODAY, run_id="t", start=night_start, settings=settings)
+    assert out["data_docs"] == str(docs / "index.html") and (docs / "index.html").is_file()
+    pages = {suite: len(list((docs / "validations" / suite).rglob("*.html")))
+             for suite in ("normalized_postings", "source_health", "tagged_postings", "curated_tagged_postings",
+                           "curated_source_health")}
+    assert pages == dict.fromkeys(pages, 1), pages
 
 
 def test_provider_dataframe_operator_runs_our_suite(fixtures_dir):

@@ -2,9 +2,12 @@
 and turn the result into quarantine decisions and ``validation_runs`` rows.
 
 The project lives at ``<lake>/gx_project/gx``; each checkpoint run stores its
-validation results there (GX's validation results store) and rebuilds the
-Data Docs site with GX's own ``UpdateDataDocsAction``, at
-``<lake>/gx_project/gx/uncommitted/data_docs/local_site/index.html``. On an
+validation results there (GX's validation results store). The Data Docs site,
+``<lake>/gx_project/gx/uncommitted/data_docs/local_site/index.html``, is
+built once per night, for all of the night's results together
+(``build_night_docs``, called by the night's ``record_run`` and by a
+validation step that is about to fail the night), rather than after each
+checkpoint: a site build costs about as much as a small validation. On an
 object-store lake GX works on a local copy that is pulled before and pushed
 after each run (``quality/gx_store.py``).
 """
@@ -59,16 +62,45 @@ def gx_context(lake: Lake):
 
 
 def lake_actions(lake: Lake) -> list:
-    """A checkpoint's actions: store results and rebuild Data Docs, then (on
-    an object-store lake) upload what changed to the lake."""
-    import great_expectations as gx
+    """A checkpoint's actions: none on a local lake (GX's file context
+    stores the results itself); on an object-store lake, upload what the run
+    added to the lake's copy of the project."""
+    if lake.is_local:
+        return []
+    from jobmarket.quality.gx_store import sync_actions
 
-    actions = [gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")]
+    return sync_actions(lake, project_root(lake))
+
+
+def build_night_docs(lake: Lake, *, run_name: str | None = None, since=None) -> str:
+    """Build the Data Docs pages of one night's validation results (those
+    stored under ``run_name``, or at or after ``since``, a datetime) and the
+    site's index, in one site build; returns where the index is."""
+    from datetime import UTC
+
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
+
+    def aware(t):
+        return t if t is None or t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+    since = aware(since)
+    ctx = gx_context(lake)
+    ids = []
+    for key in ctx.validation_results_store.list_keys():
+        rid = key.run_id
+        if (run_name is not None and rid.run_name == run_name) or (
+                since is not None and rid.run_time is not None and aware(rid.run_time) >= since):
+            ids.append(key)
+    suites = {k.expectation_suite_identifier.name for k in ids}
+    if ids:
+        ctx.build_data_docs(resource_identifiers=[*ids, *(ExpectationSuiteIdentifier(name=n) for n in sorted(suites))])
     if not lake.is_local:
-        from jobmarket.quality.gx_store import sync_actions
+        from jobmarket.quality.gx_store import push
 
-        actions += sync_actions(lake, project_root(lake))
-    return actions
+        push(lake, project_root(lake))
+    return data_docs_index(lake)
 
 
 def dataframe_batch_definition(ctx, asset_name: str):
@@ -85,9 +117,9 @@ def dataframe_batch_definition(ctx, asset_name: str):
 
 
 def checkpoint_for(ctx, suite, batch_definition, name: str, *, lake: Lake, complete: bool = True):
-    """A checkpoint running ``suite`` whose actions store the result and
-    rebuild Data Docs (GX stores results for file contexts itself), and
-    upload them to an object-store lake."""
+    """A checkpoint running ``suite``; its result is stored (GX's file
+    context does it) and, on an object-store lake, uploaded. Data Docs are
+    built later, once for the night (``build_night_docs``)."""
     import great_expectations as gx
 
     suite = ctx.suites.add_or_update(suite)

@@ -1,8 +1,9 @@
 """Task ``record_run``: the night's last word, after every other task finished.
 
-It writes the date's ``curated/runs`` row (jobmarket.ops.runs) and sends the
+It writes the date's ``curated/runs`` row (jobmarket.ops.runs), sends the
 night's messages (jobmarket.ops.notify): run failed, quality gates tripped,
-sources whose boards all failed, each once. In the DAG it is a teardown
+sources whose boards all failed, each once; and builds the night's Data Docs
+pages in one site build (jobmarket.quality.runner.build_night_docs). In the DAG it is a teardown
 task: it runs whatever happened upstream and its own outcome never changes
 the run's state (the check tasks decide that).
 """
@@ -18,6 +19,7 @@ from jobmarket.core.runctx import now
 from jobmarket.core.settings import Settings
 from jobmarket.ops.notify import compose, send
 from jobmarket.ops.runs import gate_rows, health_rows, summarize, write_run
+from jobmarket.quality.runner import build_night_docs
 
 log = logging.getLogger(__name__)
 TASK_ID = "record_run"
@@ -36,6 +38,9 @@ def record_run_date(dt: date, *, run_id: str = "cli", start: datetime | None = N
     states = {k: v for k, v in (task_states or {}).items() if k != TASK_ID} if task_states is not None else None
     row = summarize(lake, dt, run_id=run_id, start=start, end=now(), task_states=states)
     write_run(lake, row)
+    # Data Docs once per night: the pages of every result this run stored
+    # (its validation steps' and the curated audit's) and the index.
+    docs = build_night_docs(lake, run_name=f"{dt}__{run_id}", since=start)
     sent: list[str] = []
     if notify:
         messages = compose(row, health=health_rows(lake, dt), gates=gate_rows(lake, dt), dag_id=dag_id,
@@ -43,7 +48,8 @@ def record_run_date(dt: date, *, run_id: str = "cli", start: datetime | None = N
         sent = send(lake, dt, run_id, messages)
         log.info("%s: %d message(s) due, sent %s", dt, len(messages), sent or "none")
     return {"dt": str(dt), "status": row["status"], "failed_tasks": row["failed_tasks"],
-            "gates_tripped": row["gates_tripped"], "sources_dead": row["sources_dead"], "sent": sent}
+            "gates_tripped": row["gates_tripped"], "sources_dead": row["sources_dead"], "sent": sent,
+            "data_docs": docs}
 
 
 def record_run_in_airflow(context: Any, dt: date, *, settings: Settings | None = None) -> dict[str, Any]:

@@ -48,7 +48,7 @@ from jobmarket.incremental import carry
 from jobmarket.incremental.raw_keys import raw_keys
 from jobmarket.quality.quarantine import quarantine_rows
 from jobmarket.quality.rejects import read_rejected
-from jobmarket.quality.runner import data_docs_index
+from jobmarket.quality.runner import build_night_docs, data_docs_index
 from jobmarket.quality.suites import (
     DESCRIPTION_CHARS,
     NORMALIZED_SUITE,
@@ -211,6 +211,9 @@ def validate_date(dt: date, *, settings: Settings | None = None, run_id: str = "
     lake.write_partition(f"work/{GATE_RESULTS_STEP}", dt, pa.Table.from_pylist(
         [g.row(dt, run_id) for g in out["gates"]], schema=GATE_RESULTS.arrow_schema()))
     if out["systemic"]:
+        # The night stops here: its Data Docs show the failure now (the
+        # night's record_run builds them again with everything that ran).
+        build_night_docs(lake, run_name=f"{dt}__{run_id}")
         raise ValidationFailed(f"validation of {dt} failed at batch level: " + "; ".join(out["systemic"]))
 
     bad = out["bad"]

@@ -28,7 +28,7 @@ from jobmarket.core.schema import QUARANTINE, TAG_COLUMNS, VALIDATION_RUNS
 from jobmarket.core.settings import Settings
 from jobmarket.incremental import carry
 from jobmarket.quality.quarantine import quarantine_rows
-from jobmarket.quality.runner import interpret, run_suite
+from jobmarket.quality.runner import build_night_docs, interpret, run_suite
 from jobmarket.quality.suites import ROW, TAGGED_SUITE, build_tagged_suite, to_gx_pandas
 
 
@@ -73,6 +73,7 @@ def validate_tagged_date(dt: date, *, settings: Settings | None = None, run_id: 
     lake.write_partition(f"work/{VALIDATION_RUNS_STEP}", dt,
                          pa.Table.from_pylist(previous + found.runs, schema=VALIDATION_RUNS.arrow_schema()))
     if found.systemic:
+        build_night_docs(lake, run_name=f"{dt}__{run_id}")  # the night stops: show it in Data Docs now
         raise ValidationFailed(f"validation of tagged postings of {dt} failed: " + "; ".join(found.systemic))
 
     bad = found.bad_rows()
