@@ -201,7 +201,8 @@ def main() -> int:
             nxt = str(date.fromisoformat(crawl_dt) + timedelta(days=1))
             mut = child(["bench/stage.py", "mutate", "--lake", str(lake), "--from-dt", crawl_dt, "--dt", nxt,
                          "--share", "0.03"], log)
-            inc = child(["bench/stage.py", "pipeline", "--lake", str(lake), "--dt", nxt], log)
+            prof = ["--profile", str(work / "profile-incremental.txt")] if args.profile else []
+            inc = child(["bench/stage.py", "pipeline", "--lake", str(lake), "--dt", nxt, *prof], log)
             results["incremental"] = {"mutate": mut, "pipeline": inc, "load": load()}
             fw, fc = steps_sum(full, NIGHT_STEPS, "wall"), steps_sum(full, NIGHT_STEPS, "cpu")
             iw, ic = steps_sum(inc, NIGHT_STEPS, "wall"), steps_sum(inc, NIGHT_STEPS, "cpu")
