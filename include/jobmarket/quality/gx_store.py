@@ -13,11 +13,10 @@ copy (``Lake.local_dir("gx_project")``), and the lake's
   pull or push is uploaded.
 
 Validation results have unique names (suite, run, time), so two workers
-never overwrite each other's results. Data Docs pages are rebuilt from the
-results a worker holds; the site's ``index.html`` is the last writer's (a
-checkpoint that ran in parallel on another worker appears in it after the
-next rebuild, its result pages are there at once). Each object is one PUT,
-so a reader never sees half a file.
+never overwrite each other's results. The Data Docs site is built once per
+night, by the night's ``record_run`` after every other task, on a copy that
+has pulled every worker's results (``runner.build_night_docs`` pushes it).
+Each object is one PUT, so a reader never sees half a file.
 """
 
 from __future__ import annotations
