@@ -1,0 +1,174 @@
+"""``posting_lifecycle`` stored as monthly snapshots plus daily changes.
+
+The lifecycle of a date D (every posting known as of D, see
+``steps/curate.lifecycle``) is mostly yesterday's with a day added: an open
+posting seen again gets ``last_seen = D`` and ``times_seen + 1``, and
+``as_of`` / ``days_open`` follow from the date. Writing it whole every day
+grows with days (about 2 GB a year at 100,000 open postings); this layout
+grows with changes.
+
+Layout of ``curated/posting_lifecycle/dt=D`` (same columns as before):
+
+* **Snapshot** when D is the first observation date of its calendar month:
+  every posting known as of D, exactly the old full partition.
+* **Changes** on any other date, relative to P, the observation date before D:
+  the full rows (as of D) of the postings whose row differs from the
+  prediction ``predict(row as of P)``: new postings, closes, reopens, missed
+  crawls, version and attribute changes. The prediction keeps every column
+  and, when the posting was seen on P (``last_seen == P``), moves
+  ``last_seen`` to D and adds one to ``times_seen``; ``as_of`` and
+  ``days_open`` are never compared (they follow from D). When nothing
+  differs, the first row is kept anyway, so that no changes partition is
+  empty: DuckDB's ``read_parquet`` sees no date of a file without rows.
+
+Which dates are snapshots and what P is are functions of the observation
+dates alone, and the rows are functions of the lifecycles of D and P, which
+are functions of the observations: a partition is the same whatever order the
+dates were built in. Reading D needs the snapshot of D's month and every
+changes partition after it up to D (:func:`lifecycle_as_of`); the DuckDB
+views do the same in SQL (``report/views.sql``, ``posting_lifecycle_at``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from jobmarket.core.lake import Lake, read_parquet
+from jobmarket.core.schema import OBSERVATIONS, POSTING_LIFECYCLE
+
+# Columns that follow from the as-of date, never compared nor trusted from a changes row.
+DERIVED = ("as_of", "days_open")
+# Columns the prediction moves forward for a posting seen on the day before.
+SEEN = ("last_seen", "times_seen")
+
+
+class LifecycleNotBuilt(LookupError):
+    """A partition the lifecycle of a date needs has not been written yet."""
+
+
+def _as_date(d: date | str) -> date:
+    return d if isinstance(d, date) else date.fromisoformat(str(d))
+
+
+def chain(obs_dates: list[date], d: date) -> list[date]:
+    """The dates whose partitions make up the lifecycle of ``d``: the first
+    observation date of ``d``'s month (the snapshot) up to ``d``, every
+    observation date in between. ``d`` itself is included even when it is
+    not (yet) an observation date."""
+    month = d.replace(day=1)
+    return sorted({x for x in obs_dates if month <= x < d} | {d})
+
+
+def base_date(obs_dates: list[date], d: date) -> date | None:
+    """The date whose lifecycle the changes of ``d`` are relative to; None
+    when ``d`` is a snapshot date (the first observation date of its month)."""
+    dates = chain(obs_dates, d)
+    return dates[-2] if len(dates) > 1 else None
+
+
+def _same(a, b):
+    """Element-wise equality of two Series, missing values equal to each other."""
+    return (a == b).fillna(False).astype(bool) | (a.isna() & b.isna()).to_numpy()
+
+
+def predict(prev, prev_dt: date, d: date):
+    """``prev`` (the lifecycle as of ``prev_dt``) as the prediction for ``d``:
+    postings seen on ``prev_dt`` seen again on ``d``, everything else as it was."""
+    out = prev.copy()
+    seen = (out["last_seen"] == prev_dt).to_numpy(dtype=bool)
+    out.loc[seen, "last_seen"] = d
+    out.loc[seen, "times_seen"] = out.loc[seen, "times_seen"] + 1
+    return out
+
+
+def changes(life, prev, prev_dt: date | None, d: date):
+    """The rows of ``life`` (the full lifecycle as of ``d``, columns of
+    POSTING_LIFECYCLE, sorted by posting_id) to store for ``d``: all of them
+    on a snapshot date (``prev`` None), else those the prediction from
+    ``prev`` gets wrong (see the module doc)."""
+    import numpy as np
+
+    if prev is None or life.empty:
+        return life
+    pred = predict(prev, prev_dt, d).set_index("posting_id").reindex(life["posting_id"])
+    known = pred["source"].notna().to_numpy()  # postings new on d are not in prev
+    differs = ~known
+    for col in life.columns:
+        if col in DERIVED or col == "posting_id":
+            continue
+        differs |= ~_same(life[col].reset_index(drop=True), pred[col].reset_index(drop=True)).to_numpy()
+    if not differs.any():
+        differs[0] = True  # no empty changes partition (see the module doc)
+    return life.iloc[np.flatnonzero(differs)]
+
+
+def replay(parts: list, d: date):
+    """The lifecycle as of ``d`` from ``parts``: (date, pandas frame) of the
+    snapshot of ``d``'s chain then every changes partition up to ``d``, in
+    date order. Returns a frame with POSTING_LIFECYCLE's columns, by posting_id."""
+    import numpy as np
+    import pandas as pd
+
+    cols = POSTING_LIFECYCLE.column_names
+    frames = [f.assign(_n=np.int64(i), _dt=x) for i, (x, f) in enumerate(parts) if len(f)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    rows = pd.concat(frames, ignore_index=True)
+    # Each posting's newest row: the one of the last partition that holds it.
+    rows = rows.sort_values(["posting_id", "_n"], kind="stable").drop_duplicates("posting_id", keep="last")
+    n_d = len(parts) - 1
+    # Seen on the date of its row and no row since: seen on every date since.
+    streak = (rows["last_seen"] == rows["_dt"]).to_numpy(dtype=bool)
+    rows.loc[streak, "times_seen"] = rows.loc[streak, "times_seen"] + (n_d - rows.loc[streak, "_n"])
+    rows.loc[streak, "last_seen"] = d
+    rows["as_of"] = d
+    end = rows["closed_on"].where(rows["closed_on"].notna(), d)
+    rows["days_open"] = _day_diff(end, rows["first_seen"])
+    return rows[cols].reset_index(drop=True)
+
+
+def _day_diff(a, b):
+    import numpy as np
+
+    return (np.asarray(a, dtype="datetime64[D]") - np.asarray(b, dtype="datetime64[D]")).astype("int64")
+
+
+def to_arrow(frame):
+    """A lifecycle frame as an Arrow table of POSTING_LIFECYCLE's schema."""
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame[POSTING_LIFECYCLE.column_names], schema=POSTING_LIFECYCLE.arrow_schema(),
+                                preserve_index=False)
+
+
+def _read_date(lake: Lake, d: date):
+    import pyarrow as pa
+
+    files = lake.committed_files(POSTING_LIFECYCLE.path, [str(d)])
+    if not files:
+        return None
+    tables = [read_parquet(f) for f in files]
+    return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+
+
+def lifecycle_as_of(lake: Lake, as_of: date | str):
+    """Every posting known as of ``as_of`` (a pyarrow Table, POSTING_LIFECYCLE's
+    columns, by posting_id): the rows the full daily snapshot had. Raises
+    LifecycleNotBuilt when a partition it needs is missing (the date, or an
+    earlier date of its month, has observations but was not curated)."""
+    d = _as_date(as_of)
+    built = {date.fromisoformat(x) for x in lake.partition_dates(POSTING_LIFECYCLE.path)}
+    obs_dates = [date.fromisoformat(x) for x in lake.partition_dates(OBSERVATIONS.path)]
+    dates = chain(obs_dates, d)
+    missing = [x for x in dates if x not in built]
+    if missing:
+        raise LifecycleNotBuilt(
+            f"posting_lifecycle as of {d} needs the partitions of {', '.join(map(str, missing))}: "
+            f"run `jobmarket curate` for {'that date' if len(missing) == 1 else 'those dates'}")
+    parts = []
+    for x in dates:
+        t = _read_date(lake, x)
+        if t is None:
+            raise LifecycleNotBuilt(f"posting_lifecycle/dt={x} was replaced while read: retry")
+        parts.append((x, t.to_pandas()))
+    return to_arrow(replay(parts, d))
