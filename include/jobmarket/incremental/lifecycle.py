@@ -74,11 +74,13 @@ def _same(a, b):
 def predict(prev, prev_dt: date, d: date):
     """``prev`` (the lifecycle as of ``prev_dt``) as the prediction for ``d``:
     postings seen on ``prev_dt`` seen again on ``d``, everything else as it was."""
-    out = prev.copy()
-    seen = (out["last_seen"] == prev_dt).to_numpy(dtype=bool)
-    out.loc[seen, "last_seen"] = d
-    out.loc[seen, "times_seen"] = out.loc[seen, "times_seen"] + 1
-    return out
+    import numpy as np
+
+    seen = (prev["last_seen"] == prev_dt).to_numpy(dtype=bool)
+    return prev.assign(
+        last_seen=np.where(seen, d, prev["last_seen"].to_numpy(dtype=object)),
+        times_seen=prev["times_seen"].to_numpy(dtype="int64") + seen,
+    )
 
 
 def changes(life, prev, prev_dt: date | None, d: date):
@@ -119,11 +121,13 @@ def replay(parts: list, d: date):
     n_d = len(parts) - 1
     # Seen on the date of its row and no row since: seen on every date since.
     streak = (rows["last_seen"] == rows["_dt"]).to_numpy(dtype=bool)
-    rows.loc[streak, "times_seen"] = rows.loc[streak, "times_seen"] + (n_d - rows.loc[streak, "_n"])
-    rows.loc[streak, "last_seen"] = d
-    rows["as_of"] = d
-    end = rows["closed_on"].where(rows["closed_on"].notna(), d)
-    rows["days_open"] = _day_diff(end, rows["first_seen"])
+    closed_on = rows["closed_on"].to_numpy(dtype=object)
+    rows = rows.assign(
+        times_seen=rows["times_seen"].to_numpy(dtype="int64") + np.where(streak, n_d - rows["_n"].to_numpy(), 0),
+        last_seen=np.where(streak, d, rows["last_seen"].to_numpy(dtype=object)),
+        as_of=d,
+        days_open=_day_diff(np.where(pd.isna(closed_on), d, closed_on), rows["first_seen"]),
+    )
     return rows[cols].reset_index(drop=True)
 
 

@@ -6,7 +6,7 @@
 -- partitions yet):
 --   observations, postings, skills, posting_lifecycle, market_daily,
 --   source_health, quarantine, validation_runs, gate_results
--- then runs this file. Every view below reads "as of" one date: as_of() is the
+-- (posting_lifecycle's is renamed posting_lifecycle_stored below) then runs this file. Every view below reads "as of" one date: as_of() is the
 -- session variable `as_of` when set (SET VARIABLE as_of = DATE '2026-08-10';),
 -- else the newest date in market_daily. The report sets it to the report date.
 
@@ -46,9 +46,56 @@ FROM observations AS o
 LEFT JOIN postings AS p USING (version_id)
 WHERE o.dt = as_of();
 
+-- posting_lifecycle is stored as a snapshot on the first date of each month and, on the
+-- other dates, only the rows that changed (jobmarket.incremental.lifecycle). The base view
+-- over its files becomes posting_lifecycle_stored; posting_lifecycle_at(d) is the full
+-- lifecycle as of d, exactly what the daily snapshot held: each posting's newest stored
+-- row of d's month up to d, moved to d. A row whose posting was seen on the row's date
+-- (last_seen = dt) was seen on every later date of the month up to d: a date it was
+-- missed on would have stored a row. Empty when d has no stored partition; an error
+-- when an earlier date of the month has observations but no partition (its changes
+-- would be missing).
+DROP VIEW IF EXISTS posting_lifecycle_stored;
+ALTER VIEW posting_lifecycle RENAME TO posting_lifecycle_stored;
+
+CREATE OR REPLACE MACRO posting_lifecycle_at(d) AS TABLE
+WITH stored AS (
+    SELECT * FROM posting_lifecycle_stored
+    WHERE dt <= d::DATE AND dt >= date_trunc('month', d::DATE)::DATE
+), chain AS (  -- the month's dates up to d, each with how many come after it
+    SELECT dt, count(*) OVER (ORDER BY dt ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) - 1 AS later
+    FROM (SELECT DISTINCT dt FROM stored)
+), gap AS (
+    SELECT min(o.dt) AS dt FROM (SELECT DISTINCT dt FROM observations
+                                 WHERE dt < d::DATE AND dt >= date_trunc('month', d::DATE)::DATE) AS o
+    WHERE o.dt NOT IN (SELECT dt FROM chain)
+), latest AS (
+    SELECT * FROM stored
+    QUALIFY row_number() OVER (PARTITION BY posting_id ORDER BY dt DESC) = 1
+)
+SELECT
+    d::DATE AS as_of, l.posting_id, l.source, l.board, l.company, l.title, l.archetype, l.first_seen,
+    CASE WHEN l.last_seen = l.dt THEN d::DATE ELSE l.last_seen END AS last_seen,
+    (l.times_seen + CASE WHEN l.last_seen = l.dt THEN c.later ELSE 0 END)::INTEGER AS times_seen,
+    l.versions, l.is_open, l.closed_on, l.reopened_count, l.left_censored,
+    (coalesce(l.closed_on, d::DATE) - l.first_seen)::INTEGER AS days_open,
+    l.source_posted_at, l.source_updated_at
+FROM latest AS l
+JOIN chain AS c USING (dt)
+WHERE EXISTS (SELECT 1 FROM chain WHERE chain.dt = d::DATE)
+  AND coalesce((SELECT error('posting_lifecycle as of ' || d::DATE || ' needs the partition of ' || dt
+                             || ': run jobmarket curate for that date') FROM gap WHERE dt IS NOT NULL), true)
+ORDER BY l.posting_id;
+
+-- Every posting known on each date, open or closed (one full lifecycle per stored date,
+-- as the daily snapshots were): filter on dt.
+CREATE OR REPLACE VIEW posting_lifecycle AS
+SELECT l.*, s.dt
+FROM (SELECT DISTINCT dt FROM posting_lifecycle_stored) AS s, LATERAL (SELECT * FROM posting_lifecycle_at(s.dt)) AS l;
+
 -- Every posting known on as_of(), open or closed, with first/last seen and days open.
 CREATE OR REPLACE VIEW posting_lifecycle_latest AS
-SELECT * EXCLUDE (dt) FROM posting_lifecycle WHERE dt = as_of();
+SELECT * FROM posting_lifecycle_at(as_of());
 
 -- market_daily rows of as_of() only.
 CREATE OR REPLACE VIEW market_daily_latest AS
