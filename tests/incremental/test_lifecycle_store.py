@@ -13,7 +13,6 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from jobmarket.core.schema import POSTING_LIFECYCLE
 from jobmarket.incremental import lifecycle as store
 from jobmarket.steps.curate import lifecycle
 
@@ -33,7 +32,7 @@ def _moved(start: date):
 def _full(obs, crawls, d, k):
     life = lifecycle(obs[obs["dt"] <= d].reset_index(drop=True), crawls[crawls["dt"] <= d], d, k)
     life = life.rename(columns={"posted_at": "source_posted_at", "updated_at": "source_updated_at"})
-    return life.sort_values("posting_id")[POSTING_LIFECYCLE.column_names].reset_index(drop=True)
+    return store.to_arrow(life.sort_values("posting_id"))
 
 
 def _stored(obs, crawls, dates, k):
@@ -48,16 +47,21 @@ def _arrow(frame):
     return store.to_arrow(frame).to_pandas()
 
 
+def _parts(stored, dates, d, skip=None):
+    return [(x, stored[x].to_pandas()) for x in store.chain(dates, d) if x != skip]
+
+
 @pytest.mark.parametrize("k", [1, 2])
 @pytest.mark.parametrize("start", [date(2026, 7, 29), date(2026, 8, 1)])  # a month starts on D3 / none does
 def test_snapshot_plus_changes_reproduce_every_date(start, k):
     obs, crawls, dates = _moved(start)
     stored = _stored(obs, crawls, dates, k)
     for d in dates:
-        parts = [(x, stored[x]) for x in store.chain(dates, d)]
-        pd.testing.assert_frame_equal(_arrow(store.replay(parts, d)), _arrow(_full(obs, crawls, d, k)), obj=str(d))
+        parts = _parts(stored, dates, d)
+        want = _full(obs, crawls, d, k)
+        pd.testing.assert_frame_equal(_arrow(store.replay(parts, d)), want.to_pandas(), obj=str(d))
         if store.base_date(dates, d) is None:  # a snapshot: the whole lifecycle
-            assert len(stored[d]) == len(_full(obs, crawls, d, k))
+            assert stored[d].equals(want)
 
 
 def test_a_quiet_day_stores_only_what_changed():
@@ -65,8 +69,8 @@ def test_a_quiet_day_stores_only_what_changed():
     is missed; gh:a:3 and gh:a:5 (closed before) do not change."""
     obs, crawls, dates = _moved(date(2026, 8, 1))
     stored = _stored(obs, crawls, dates, 2)
-    assert sorted(stored[dates[-1]]["posting_id"]) == ["gh:a:1", "gh:a:2", "gh:a:4", "gh:b:6"]
-    assert len(stored[dates[0]]) == 4  # the snapshot: every posting known on the first date
+    assert sorted(stored[dates[-1]].column("posting_id").to_pylist()) == ["gh:a:1", "gh:a:2", "gh:a:4", "gh:b:6"]
+    assert stored[dates[0]].num_rows == 4  # the snapshot: every posting known on the first date
 
 
 def test_a_day_without_change_keeps_one_row():
@@ -78,8 +82,8 @@ def test_a_day_without_change_keeps_one_row():
                         for p in ("gh:a:1", "gh:a:2") for d in (d1, d2)])
     crawls = pd.DataFrame([("gh", "a", d1), ("gh", "a", d2)], columns=["source", "board", "dt"])
     got = store.changes(_full(obs, crawls, d2, 2), _full(obs, crawls, d1, 2), d1, d2)
-    assert list(got["posting_id"]) == ["gh:a:1"]
-    replayed = store.replay([(d1, _full(obs, crawls, d1, 2)), (d2, got)], d2)
+    assert got.column("posting_id").to_pylist() == ["gh:a:1"]
+    replayed = store.replay([(d1, _full(obs, crawls, d1, 2).to_pandas()), (d2, got.to_pandas())], d2)
     assert list(replayed["times_seen"]) == [2, 2] and list(replayed["last_seen"]) == [d2, d2]
 
 
@@ -89,8 +93,8 @@ def test_a_missing_changes_partition_is_noticed():
     obs, crawls, dates = _moved(date(2026, 8, 1))
     stored = _stored(obs, crawls, dates, 2)
     d = dates[-1]
-    parts = [(x, stored[x]) for x in store.chain(dates, d) if x != dates[-2]]
-    assert not _arrow(store.replay(parts, d)).equals(_arrow(_full(obs, crawls, d, 2)))
+    assert not _arrow(store.replay(_parts(stored, dates, d, skip=dates[-2]), d)).equals(
+        _full(obs, crawls, d, 2).to_pandas())
 
 
 def test_chain_and_base_dates():

@@ -38,8 +38,6 @@ from jobmarket.core.schema import OBSERVATIONS, POSTING_LIFECYCLE
 
 # Columns that follow from the as-of date, never compared nor trusted from a changes row.
 DERIVED = ("as_of", "days_open")
-# Columns the prediction moves forward for a posting seen on the day before.
-SEEN = ("last_seen", "times_seen")
 
 
 class LifecycleNotBuilt(LookupError):
@@ -66,42 +64,33 @@ def base_date(obs_dates: list[date], d: date) -> date | None:
     return dates[-2] if len(dates) > 1 else None
 
 
-def _same(a, b):
-    """Element-wise equality of two Series, missing values equal to each other."""
-    return (a == b).fillna(False).astype(bool) | (a.isna() & b.isna()).to_numpy()
-
-
-def predict(prev, prev_dt: date, d: date):
-    """``prev`` (the lifecycle as of ``prev_dt``) as the prediction for ``d``:
-    postings seen on ``prev_dt`` seen again on ``d``, everything else as it was."""
-    import numpy as np
-
-    seen = (prev["last_seen"] == prev_dt).to_numpy(dtype=bool)
-    return prev.assign(
-        last_seen=np.where(seen, d, prev["last_seen"].to_numpy(dtype=object)),
-        times_seen=prev["times_seen"].to_numpy(dtype="int64") + seen,
-    )
-
-
 def changes(life, prev, prev_dt: date | None, d: date):
-    """The rows of ``life`` (the full lifecycle as of ``d``, columns of
-    POSTING_LIFECYCLE, sorted by posting_id) to store for ``d``: all of them
-    on a snapshot date (``prev`` None), else those the prediction from
-    ``prev`` gets wrong (see the module doc)."""
-    import numpy as np
+    """The rows of ``life`` (the full lifecycle as of ``d``: an Arrow table of
+    POSTING_LIFECYCLE's schema, sorted by posting_id) to store for ``d``: all
+    of them on a snapshot date (``prev`` None), else those the prediction from
+    ``prev`` (the lifecycle as of ``prev_dt``) gets wrong (see the module doc)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    if prev is None or life.empty:
+    if prev is None or life.num_rows == 0:
         return life
-    pred = predict(prev, prev_dt, d).set_index("posting_id").reindex(life["posting_id"])
-    known = pred["source"].notna().to_numpy()  # postings new on d are not in prev
-    differs = ~known
-    for col in life.columns:
+    pos = pc.index_in(life.column("posting_id"), value_set=prev.column("posting_id"))
+    old = prev.take(pos)  # null rows for postings new on d
+    seen = pc.fill_null(pc.equal(old.column("last_seen"), pa.scalar(prev_dt, pa.date32())), False)
+    predicted = {
+        "last_seen": pc.if_else(seen, pa.scalar(d, pa.date32()), old.column("last_seen")),
+        "times_seen": pc.add(old.column("times_seen"), pc.cast(seen, pa.int32())),
+    }
+    differs = pc.is_null(pos)
+    for col in life.column_names:
         if col in DERIVED or col == "posting_id":
             continue
-        differs |= ~_same(life[col].reset_index(drop=True), pred[col].reset_index(drop=True)).to_numpy()
-    if not differs.any():
-        differs[0] = True  # no empty changes partition (see the module doc)
-    return life.iloc[np.flatnonzero(differs)]
+        a, b = life.column(col), predicted.get(col, old.column(col))
+        same = pc.or_(pc.fill_null(pc.equal(a, b), False), pc.and_(pc.is_null(a), pc.is_null(b)))
+        differs = pc.or_(differs, pc.invert(same))
+    if not pc.any(differs).as_py():
+        return life.slice(0, 1)  # no empty changes partition (see the module doc)
+    return life.filter(differs)
 
 
 def replay(parts: list, d: date):

@@ -434,12 +434,12 @@ def curate_date(
     got = _obs_rows(obs, files, rows, OBS_ATTRS)
     del obs
     life = _with_latest(life, got.iloc[np.searchsorted(rows, last_row)])
-    life_out = _lifecycle_columns(life)
-    life_prev = None if prev_dt is None else _lifecycle_columns(
-        _with_latest(life_prev, got.iloc[np.searchsorted(rows, last_row_prev)]))
+    life_out = stored_lifecycle.to_arrow(_lifecycle_columns(life))
+    life_prev = None if prev_dt is None else stored_lifecycle.to_arrow(_lifecycle_columns(
+        _with_latest(life_prev, got.iloc[np.searchsorted(rows, last_row_prev)])))
     stored = stored_lifecycle.changes(life_out, life_prev, prev_dt, dt)
-    lake.write_partition(POSTING_LIFECYCLE.path, dt, stored_lifecycle.to_arrow(stored))
-    n_stored = len(stored)
+    lake.write_partition(POSTING_LIFECYCLE.path, dt, stored)
+    n_stored = stored.num_rows
     del life_out, life_prev, stored
 
     today = got.iloc[np.searchsorted(rows, today_rows)]
