@@ -94,36 +94,40 @@ def changes(life, prev, prev_dt: date | None, d: date):
 
 
 def replay(parts: list, d: date):
-    """The lifecycle as of ``d`` from ``parts``: (date, pandas frame) of the
+    """The lifecycle as of ``d`` from ``parts``: (date, Arrow table) of the
     snapshot of ``d``'s chain then every changes partition up to ``d``, in
-    date order. Returns a frame with POSTING_LIFECYCLE's columns, by posting_id."""
-    import numpy as np
-    import pandas as pd
+    date order. Returns an Arrow table of POSTING_LIFECYCLE's schema, by posting_id."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    cols = POSTING_LIFECYCLE.column_names
-    frames = [f.assign(_n=np.int64(i), _dt=x) for i, (x, f) in enumerate(parts) if len(f)]
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    rows = pd.concat(frames, ignore_index=True)
-    # Each posting's newest row: the one of the last partition that holds it.
-    rows = rows.sort_values(["posting_id", "_n"], kind="stable").drop_duplicates("posting_id", keep="last")
+    schema = POSTING_LIFECYCLE.arrow_schema()
+    day = pa.scalar(d, pa.date32())
     n_d = len(parts) - 1
-    # Seen on the date of its row and no row since: seen on every date since.
-    streak = (rows["last_seen"] == rows["_dt"]).to_numpy(dtype=bool)
-    closed_on = rows["closed_on"].to_numpy(dtype=object)
-    rows = rows.assign(
-        times_seen=rows["times_seen"].to_numpy(dtype="int64") + np.where(streak, n_d - rows["_n"].to_numpy(), 0),
-        last_seen=np.where(streak, d, rows["last_seen"].to_numpy(dtype=object)),
-        as_of=d,
-        days_open=_day_diff(np.where(pd.isna(closed_on), d, closed_on), rows["first_seen"]),
-    )
-    return rows[cols].reset_index(drop=True)
-
-
-def _day_diff(a, b):
-    import numpy as np
-
-    return (np.asarray(a, dtype="datetime64[D]") - np.asarray(b, dtype="datetime64[D]")).astype("int64")
+    pieces, taken = [], None
+    # Newest partition first: each posting's row is the one of the last partition holding it.
+    for n, (x, t) in reversed(list(enumerate(parts))):
+        t = t.select(schema.names).cast(schema)
+        if taken is not None and t.num_rows:
+            t = t.filter(pc.invert(pc.is_in(t.column("posting_id"), value_set=taken)))
+        if not t.num_rows:
+            continue
+        ids = t.column("posting_id").combine_chunks()
+        taken = ids if taken is None else pa.concat_arrays([taken, ids])
+        # Seen on the date of its row and no row since: seen on every date since.
+        streak = pc.equal(t.column("last_seen"), pa.scalar(x, pa.date32()))
+        t = t.set_column(schema.get_field_index("times_seen"), "times_seen",
+                         pc.if_else(streak, pc.add(t.column("times_seen"), pa.scalar(n_d - n, pa.int32())),
+                                    t.column("times_seen")))
+        t = t.set_column(schema.get_field_index("last_seen"), "last_seen", pc.if_else(streak, day, t.column("last_seen")))
+        pieces.append(t)
+    if not pieces:
+        return schema.empty_table()
+    out = pa.concat_tables(pieces)
+    out = out.take(pc.sort_indices(out.column("posting_id")))
+    end = pc.coalesce(out.column("closed_on"), day)
+    days_open = pc.subtract(end.cast(pa.int32()), out.column("first_seen").cast(pa.int32()))
+    out = out.set_column(schema.get_field_index("as_of"), "as_of", pa.array([d] * out.num_rows, pa.date32()))
+    return out.set_column(schema.get_field_index("days_open"), "days_open", days_open)
 
 
 def to_arrow(frame):
@@ -163,5 +167,5 @@ def lifecycle_as_of(lake: Lake, as_of: date | str):
         t = _read_date(lake, x)
         if t is None:
             raise LifecycleNotBuilt(f"posting_lifecycle/dt={x} was replaced while read: retry")
-        parts.append((x, t.to_pandas()))
-    return to_arrow(replay(parts, d))
+        parts.append((x, t))
+    return replay(parts, d)
