@@ -55,7 +55,9 @@ def test_snapshot_plus_changes_reproduce_every_date(start, k):
     for d in dates:
         parts = _parts(stored, dates, d)
         want = _full(obs, crawls, d, k)
-        pd.testing.assert_frame_equal(store.replay(parts, d).to_pandas(), want.to_pandas(), obj=str(d))
+        got = store.replay(parts, d)
+        assert got.schema.equals(want.schema), d
+        pd.testing.assert_frame_equal(got.to_pandas(), want.to_pandas(), obj=str(d))
         if store.base_date(dates, d) is None:  # a snapshot: the whole lifecycle
             assert stored[d].equals(want)
 

@@ -144,8 +144,9 @@ def test_reader_gives_the_full_snapshot_of_every_date(history_lake):
     stored = full = 0
     for d in history_dates(FIXTURES):
         want = full_snapshot(lake, d)
-        got = store.lifecycle_as_of(Lake(lake), d).to_pandas()
-        pd.testing.assert_frame_equal(got, want, obj=d)
+        got = store.lifecycle_as_of(Lake(lake), d)
+        assert got.schema.equals(POSTING_LIFECYCLE.arrow_schema()), d  # types and nullability as written before
+        pd.testing.assert_frame_equal(got.to_pandas(), want, obj=d)
         rows = len(pd.read_parquet(lake / "curated" / "posting_lifecycle" / f"dt={d}"))
         if d in ("2026-07-26", "2026-08-01"):
             assert rows == len(want), d

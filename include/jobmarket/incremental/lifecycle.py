@@ -127,7 +127,8 @@ def replay(parts: list, d: date):
     end = pc.coalesce(out.column("closed_on"), day)
     days_open = pc.subtract(end.cast(pa.int32()), out.column("first_seen").cast(pa.int32()))
     out = out.set_column(schema.get_field_index("as_of"), "as_of", pa.array([d] * out.num_rows, pa.date32()))
-    return out.set_column(schema.get_field_index("days_open"), "days_open", days_open)
+    out = out.set_column(schema.get_field_index("days_open"), "days_open", days_open)
+    return out.cast(schema)  # set_column's fields are nullable: the schema's own, as the old partitions had
 
 
 def to_arrow(frame):
