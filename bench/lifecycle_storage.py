@@ -23,10 +23,11 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+START = date(2026, 1, 1)
 sys.path.insert(0, str(ROOT / "include"))
 
 
@@ -42,7 +43,7 @@ def simulate(n_open: int, days: int, churn: float, updates: float, seed: int = 7
 
     rng = np.random.default_rng(seed)
     n_boards, n_titles = 400, 5000
-    start = np.datetime64(date(2026, 1, 1), "D")
+    start = np.datetime64(START, "D")
     cap = n_open + int(n_open * churn * 1.05) * days + 1  # room for every posting of the year
     col = {  # one slot per posting, in the order postings appear (= posting_id order)
         "board": rng.integers(0, n_boards, cap), "title": rng.integers(0, n_titles, cap),
@@ -123,13 +124,17 @@ def main() -> int:
     t0 = time.perf_counter()
     prev = prev_dt = None
     dates, rows_full, rows_stored = [], 0, 0
+    end = START + timedelta(days=args.days - 1)
     for d, life in simulate(args.open, args.days, args.churn, args.updates):
         before.write_partition(POSTING_LIFECYCLE.path, d, life)
         # The observation dates the store's chain is made of. Rows only in the
         # last month: the DuckDB view checks that month's observation dates.
-        if d.month == 12:
+        if (d.year, d.month) == (end.year, end.month):
             seen = pc.equal(life.column("last_seen"), pa.scalar(d, pa.date32()))
-            after.write_partition(OBSERVATIONS.path, d, life.filter(seen).select(["posting_id", "source", "board"]))
+            obs = life.filter(seen).select(["posting_id", "source", "board", "company", "title", "archetype"])
+            obs = obs.append_column("version_id", obs.column("posting_id"))  # what the other views join on
+            after.write_partition(OBSERVATIONS.path, d, obs.append_column(
+                "tag_flags", pa.nulls(obs.num_rows, pa.list_(pa.string()))))
         else:
             after.partition_dir(OBSERVATIONS.path, d).mkdir(parents=True, exist_ok=True)
         base = store.base_date([*dates, d], d)
