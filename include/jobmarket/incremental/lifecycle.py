@@ -13,7 +13,7 @@ Layout of ``curated/posting_lifecycle/dt=D`` (same columns as before):
   every posting known as of D, exactly the old full partition.
 * **Changes** on any other date, relative to P, the observation date before D:
   the full rows (as of D) of the postings whose row differs from the
-  prediction ``predict(row as of P)``: new postings, closes, reopens, missed
+  prediction made from their row as of P: new postings, closes, reopens, missed
   crawls, version and attribute changes. The prediction keeps every column
   and, when the posting was seen on P (``last_seen == P``), moves
   ``last_seen`` to D and adds one to ``times_seen``; ``as_of`` and
@@ -26,7 +26,8 @@ dates alone, and the rows are functions of the lifecycles of D and P, which
 are functions of the observations: a partition is the same whatever order the
 dates were built in. Reading D needs the snapshot of D's month and every
 changes partition after it up to D (:func:`lifecycle_as_of`); the DuckDB
-views do the same in SQL (``report/views.sql``, ``posting_lifecycle_at``).
+views do the same in SQL (``report/views.sql``: ``posting_lifecycle_at(d)``
+and ``posting_lifecycle_latest`` for one date, ``posting_lifecycle`` for all).
 """
 
 from __future__ import annotations
