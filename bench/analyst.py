@@ -164,8 +164,14 @@ def generate(out: Path, rows_from: Path, days: int, open_target: int, seed: int 
         "source_posted_at": pa.nulls(len(seen), pa.timestamp("us", tz="UTC")),
         "source_updated_at": pa.nulls(len(seen), pa.timestamp("us", tz="UTC")),
     })
-    write("posting_lifecycle", days_list[-1], lc.select(POSTING_LIFECYCLE.column_names)
-          .cast(POSTING_LIFECYCLE.arrow_schema()))
+    lc = lc.select(POSTING_LIFECYCLE.column_names).cast(POSTING_LIFECYCLE.arrow_schema())
+    write("posting_lifecycle", days_list[-1], lc)
+    # The lifecycle is stored as changes since the month's first date: those
+    # dates need a partition too. One row each (a posting of the last day's
+    # table, whose newer row wins), so the views read the last day's table.
+    for dt in days_list:
+        if dt.month == days_list[-1].month and dt != days_list[-1]:
+            write("posting_lifecycle", dt, lc.slice(0, 1))
     return {"days": days, "postings": int(n), "observation_rows": obs_rows,
             "avg_open": obs_rows / days, "seconds": time.perf_counter() - t0}
 

@@ -12,12 +12,18 @@ import json
 from collections import defaultdict
 from datetime import date
 
+import duckdb
 import pandas as pd
 import pytest
+from jobmarket.core.lake import Lake
+from jobmarket.core.schema import POSTING_LIFECYCLE
 from jobmarket.core.settings import Settings
+from jobmarket.incremental import lifecycle as store
 from jobmarket.pipeline import run_date
 from jobmarket.replay import ReplayServer, history_bundle, history_dates, sources_yaml
+from jobmarket.report.views import connect
 from jobmarket.sources.config import load_sources
+from jobmarket.steps.curate import CRAWLED, LATEST_ATTRS, OBS_KEYS, _drop_held_back, lifecycle
 
 from tests.support import FIXTURES
 
@@ -64,7 +70,7 @@ def test_first_last_seen_and_closings_match_snapshots(history_lake):
     lake, _ = history_lake
     dates = history_dates(FIXTURES)
     last = dates[-1]
-    life = pd.read_parquet(lake / "curated" / "posting_lifecycle" / f"dt={last}")
+    life = store.lifecycle_as_of(Lake(lake), last).to_pandas()
     presence = snapshot_presence()
     assert len(life) == len(presence) and life["posting_id"].is_unique
     life = life.set_index("posting_id")
@@ -111,6 +117,83 @@ def test_versions_store_description_once(history_lake):
     assert "description" in versions.columns and "description" not in obs.columns
 
 
+def full_snapshot(lake, d: str):
+    """What ``posting_lifecycle/dt=d`` held when it was written whole every
+    day: ``curate.lifecycle`` over every observation and crawl up to d."""
+    dates = [x for x in history_dates(FIXTURES) if x <= d]
+
+    def read(table, columns):
+        return pd.concat([pd.read_parquet(lake / "curated" / table / f"dt={x}", columns=columns)
+                          .assign(dt=date.fromisoformat(x)) for x in dates], ignore_index=True)
+
+    health = read("source_health", ["family", "board", "status"])
+    crawls = health[health["status"].isin(CRAWLED)][["family", "board", "dt"]].rename(columns={"family": "source"})
+    crawls = _drop_held_back(Lake(lake), crawls, date.fromisoformat(d))
+    life = lifecycle(read("observations", [*OBS_KEYS, *LATEST_ATTRS]), crawls, date.fromisoformat(d), K)
+    life = life.rename(columns={"posted_at": "source_posted_at", "updated_at": "source_updated_at"})
+    return store.to_arrow(life.sort_values("posting_id")).to_pandas()
+
+
+def test_reader_gives_the_full_snapshot_of_every_date(history_lake):
+    """Stored: a snapshot on the first date of each month (2026-07-26,
+    2026-08-01), changes on the others; read back, every date's lifecycle is
+    the full one. The changes are under half of it although the dates are
+    three days apart and Greenhouse moves `updated_at` of a third of its
+    postings in three days (each such posting is a changed row)."""
+    lake, _ = history_lake
+    stored = full = 0
+    for d in history_dates(FIXTURES):
+        want = full_snapshot(lake, d)
+        got = store.lifecycle_as_of(Lake(lake), d)
+        assert got.schema.equals(POSTING_LIFECYCLE.arrow_schema()), d  # types and nullability as written before
+        pd.testing.assert_frame_equal(got.to_pandas(), want, obj=d)
+        rows = len(pd.read_parquet(lake / "curated" / "posting_lifecycle" / f"dt={d}"))
+        if d in ("2026-07-26", "2026-08-01"):
+            assert rows == len(want), d
+        else:
+            assert rows < 0.5 * len(want), d
+        stored, full = stored + rows, full + len(want)
+    assert stored < 0.5 * full
+
+
+def test_duckdb_views_give_the_full_snapshot_of_every_date(history_lake):
+    """posting_lifecycle_latest (the report's) and posting_lifecycle filtered
+    on dt (the analysts') are the full lifecycle of the date, as before."""
+    lake, _ = history_lake
+    con = connect(lake)
+    cols = ", ".join(POSTING_LIFECYCLE.column_names)
+    for d in history_dates(FIXTURES):
+        want = full_snapshot(lake, d)
+        con.execute(f"SET VARIABLE as_of = DATE '{d}'")
+        latest = con.sql(f"SELECT {cols} FROM posting_lifecycle_latest").to_arrow_table()
+        by_dt = con.sql(f"SELECT {cols} FROM posting_lifecycle WHERE dt = DATE '{d}' ORDER BY posting_id").to_arrow_table()
+        for name, got in (("latest", latest), ("by dt", by_dt)):
+            got = got.cast(POSTING_LIFECYCLE.arrow_schema()).to_pandas()  # DuckDB names UTC Etc/UTC
+            pd.testing.assert_frame_equal(got, want, obj=f"{name} {d}")
+    con.execute("SET VARIABLE as_of = DATE '2026-08-23'")  # no partition: no rows, as before
+    assert con.execute("SELECT count(*) FROM posting_lifecycle_latest").fetchone()[0] == 0
+    con.close()
+
+
+def test_a_missing_partition_is_an_error_not_a_wrong_answer(history_lake, tmp_path):
+    """Without 2026-08-13's changes the 08-16 lifecycle cannot be right: the
+    reader and the view say which date to curate."""
+    import shutil
+
+    lake, _ = history_lake
+    other = tmp_path / "lake"
+    shutil.copytree(lake / "curated", other / "curated")
+    shutil.rmtree(other / "curated" / "posting_lifecycle" / "dt=2026-08-13")
+    with pytest.raises(store.LifecycleNotBuilt, match="2026-08-13"):
+        store.lifecycle_as_of(Lake(other), "2026-08-16")
+    assert store.lifecycle_as_of(Lake(other), "2026-08-10").num_rows == len(full_snapshot(lake, "2026-08-10"))
+    con = connect(other)
+    con.execute("SET VARIABLE as_of = DATE '2026-08-16'")
+    with pytest.raises(duckdb.Error, match="2026-08-13"):
+        con.execute("SELECT count(*) FROM posting_lifecycle_latest").fetchall()
+    con.close()
+
+
 def _tables(lake, dates, drop=("run_id",)):
     out = {}
     for d in dates:
@@ -147,6 +230,9 @@ def test_backfill_in_reverse_order_rebuilds_identical_tables(history_lake, tmp_p
     want, got = _tables(lake, dates, provenance), _tables(other, dates, provenance)
     for key in want:
         pd.testing.assert_frame_equal(got[key], want[key], obj=str(key))
+    # The stored changes are those of the nightly build, so every date reads the same.
+    for d in dates:
+        pd.testing.assert_frame_equal(store.lifecycle_as_of(Lake(other), d).to_pandas(), full_snapshot(lake, d), obj=d)
 
 
 def test_rerun_of_a_date_is_identical(history_lake, monkeypatch):

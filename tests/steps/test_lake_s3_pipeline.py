@@ -62,6 +62,13 @@ def test_nightly_run_on_s3_matches_the_local_lake(s3_lake, tmp_path, monkeypatch
         assert len(a) == len(b) and (len(a) > 0 or table == "curated/skills"), table  # history has no descriptions
         assert [c for c in a.columns if not a[c].equals(b[c]) and c not in WALL_CLOCK] == [], table
 
+    # posting_lifecycle is stored as changes on 07-29: read back whole from either lake.
+    from jobmarket.incremental.lifecycle import lifecycle_as_of
+
+    for d in dates:
+        assert lifecycle_as_of(s3, d).equals(lifecycle_as_of(disk, d)), d
+    assert lifecycle_as_of(s3, dates[-1]).num_rows > s3.dataset(TABLES[1], [dates[-1]]).count_rows()
+
     import duckdb
     import pyarrow.fs as pafs
 

@@ -262,11 +262,18 @@ POSTING_LIFECYCLE = Table(
     name="posting_lifecycle",
     path="curated/posting_lifecycle",
     doc=(
-        "Every posting known as of the partition date, with when it was seen and whether it closed. Computed only "
-        "from observations and successful crawls up to that date, so it is the same whatever order dates are built in."
+        "Every posting known as of a date, with when it was seen and whether it closed. Computed only "
+        "from observations and successful crawls up to that date, so it is the same whatever order dates are built in. "
+        "**Stored as changes**: the partition of the first observation date of each month holds every posting known "
+        "(a snapshot); the partition of any other date holds only the rows (as of that date) that differ from the day "
+        "before's once a posting seen the day before is counted seen again (new postings, closes, reopens, missed "
+        "crawls, new versions or attributes). Do not read one partition's file as the lifecycle of its date: use "
+        "`jobmarket.incremental.lifecycle.lifecycle_as_of(lake, date)` (a pyarrow Table) or the DuckDB views "
+        "`posting_lifecycle` (every date, filter on `dt`) and `posting_lifecycle_latest` (as of `as_of()`), which "
+        "give every posting known as of the date, as the daily snapshots did."
     ),
     columns=(
-        Column("as_of", "date32", False, "Partition date: the lifecycle as known on this date."),
+        Column("as_of", "date32", False, "The date the lifecycle is as of (in a stored partition: its date)."),
         Column("posting_id", "string", False, "Posting."),
         Column("source", "string", False, "Board family."),
         Column("board", "string", False, "Board token."),

@@ -27,6 +27,7 @@ from jobmarket.core.schema import (
     SOURCE_HEALTH,
 )
 from jobmarket.core.settings import Settings
+from jobmarket.incremental import lifecycle as stored_lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +196,14 @@ def _with_latest(life, latest):
     for i, col in enumerate(LATEST_ATTRS):
         life.insert(at + i, col, latest[col].set_axis(life.index))
     return life.reset_index()
+
+
+def _lifecycle_columns(life):
+    """``lifecycle``'s frame as POSTING_LIFECYCLE's columns, by posting_id."""
+    out = life.rename(columns={"posted_at": "source_posted_at", "updated_at": "source_updated_at"})
+    if not out["posting_id"].is_monotonic_increasing:  # it is (ids are unique): no sorted copy
+        out = out.sort_values("posting_id")
+    return out[POSTING_LIFECYCLE.column_names].reset_index(drop=True)
 
 
 def _days(values):
@@ -408,23 +417,30 @@ def curate_date(
     del skills, skill_parts
 
     life, last_row = _lifecycle(obs, crawls, dt, k)
-    # The full observation rows needed: each posting's latest, and those of dt.
+    # The lifecycle of the observation date before dt, from the observations
+    # (a prefix of `obs`: files are read in date order), never from its
+    # stored partition: what dt stores must not depend on what was built before.
+    prev_dt = stored_lifecycle.base_date([d for d, *_ in files], dt)
+    if prev_dt is not None:
+        n_prev = sum(n for d, _p, _s, n in files if d <= prev_dt)
+        life_prev, last_row_prev = _lifecycle(obs.iloc[:n_prev], crawls[crawls["dt"] <= prev_dt], prev_dt, k)
+    else:
+        last_row_prev = np.zeros(0, dtype="int64")
+    # The full observation rows needed: each posting's latest (as of dt and
+    # as of prev_dt), and those of dt.
     offset = sum(n for d, _p, _s, n in files if d < dt)
     today_rows = np.arange(offset, offset + sum(n for d, _p, _s, n in files if d == dt))
-    rows = np.union1d(last_row, today_rows)
+    rows = np.union1d(np.union1d(last_row, today_rows), last_row_prev)
     got = _obs_rows(obs, files, rows, OBS_ATTRS)
     del obs
     life = _with_latest(life, got.iloc[np.searchsorted(rows, last_row)])
-    life_out = life.rename(columns={"posted_at": "source_posted_at", "updated_at": "source_updated_at"})
-    if not life_out["posting_id"].is_monotonic_increasing:  # it is (ids are unique): no sorted copy
-        life_out = life_out.sort_values("posting_id")
-    life_out = life_out[POSTING_LIFECYCLE.column_names]
-    lake.write_partition(
-        POSTING_LIFECYCLE.path,
-        dt,
-        pa.Table.from_pandas(life_out, schema=POSTING_LIFECYCLE.arrow_schema(), preserve_index=False),
-    )
-    del life_out
+    life_out = stored_lifecycle.to_arrow(_lifecycle_columns(life))
+    life_prev = None if prev_dt is None else stored_lifecycle.to_arrow(_lifecycle_columns(
+        _with_latest(life_prev, got.iloc[np.searchsorted(rows, last_row_prev)])))
+    stored = stored_lifecycle.changes(life_out, life_prev, prev_dt, dt)
+    lake.write_partition(POSTING_LIFECYCLE.path, dt, stored)
+    n_stored = stored.num_rows
+    del life_out, life_prev, stored
 
     today = got.iloc[np.searchsorted(rows, today_rows)]
     today = today.merge(life[["posting_id", "first_seen"]], on="posting_id", how="left")
@@ -440,6 +456,7 @@ def curate_date(
         "new": int(today["is_new"].sum()),
         "closed": int(len(closed)),
         "known_postings": int(len(life)),
+        "lifecycle_rows_stored": n_stored,
         "close_after": k,
     }
 
