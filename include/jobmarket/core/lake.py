@@ -64,6 +64,12 @@ class Lake:
             self.fs = self.location.filesystem()
             self.root = ObjectPath.bind(self.fs, self.location.scheme, self.location.path)
 
+    @classmethod
+    def of(cls, lake: Lake | str | os.PathLike[str]) -> Lake:
+        """``lake`` itself when it is a Lake, else the Lake it names (for
+        functions that take either)."""
+        return lake if isinstance(lake, Lake) else cls(lake)
+
     @property
     def is_local(self) -> bool:
         return self.location.is_local

@@ -133,8 +133,8 @@ class NativeStack:
         self.healthy: set[str] = set()
         self.last_check: dict[str, str] = {}
         self._seq = 0
-        # replica name -> (service it copies, its private root on this host)
-        self.replicas: dict[str, tuple[str, Path]] = {}
+        # replica name -> its private root on this host
+        self.replicas: dict[str, Path] = {}
         self.replica_ports: dict[str, int] = {}  # each replica's worker log server
         for name, count in (scale or {}).items():
             for i in range(2, count + 1):
@@ -151,7 +151,7 @@ class NativeStack:
         self.services[replica] = copy.deepcopy(self.services[name])
         root = self.state_dir / "replicas" / replica
         (root / "tmp").mkdir(parents=True, exist_ok=True)
-        self.replicas[replica] = (name, root)
+        self.replicas[replica] = root
         self.replica_ports[replica] = free_port()
         return replica
 
@@ -179,7 +179,7 @@ class NativeStack:
         for target, host in self.mount_overrides.items():
             out.setdefault(target, host)
         if name in self.replicas:
-            root = self.replicas[name][1]
+            root = self.replicas[name]
             for target in out:
                 if target.rsplit("/", 1)[-1] not in SHARED_CODE_MOUNTS:
                     out[target] = root / "volumes" / target.strip("/").replace("/", "_")
@@ -191,7 +191,7 @@ class NativeStack:
             if container_path == target or container_path.startswith(target + "/"):
                 return mounts[target] / container_path[len(target):].lstrip("/")
         if container_path == IMAGE_AIRFLOW_HOME or container_path.startswith(IMAGE_AIRFLOW_HOME + "/"):
-            home = self.replicas[name][1] / "home" if name in self.replicas else self.state_dir / "home"
+            home = self.replicas[name] / "home" if name in self.replicas else self.state_dir / "home"
             return home / container_path[len(IMAGE_AIRFLOW_HOME):].lstrip("/")
         return Path(container_path)
 
@@ -236,7 +236,7 @@ class NativeStack:
         env.update({setting: str(self.ports[p]) for p, setting in PORT_SETTINGS.items()})
         if name in self.replicas:  # a container of its own: its own log server and temporary folder
             env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(self.replica_ports[name])
-            env["TMPDIR"] = str(self.replicas[name][1] / "tmp")
+            env["TMPDIR"] = str(self.replicas[name] / "tmp")
         env.update(LOOPBACK_BINDS)
         if self.hostname:
             env["HOSTNAME"] = self.hostname

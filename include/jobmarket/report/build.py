@@ -47,13 +47,9 @@ class ReportError(RuntimeError):
 
 # -- what exists and what is stale ----------------------------------------------
 
-def _as_lake(lake: Lake | str | os.PathLike[str]) -> Lake:
-    return lake if isinstance(lake, Lake) else Lake(lake)
-
-
 def curated_dates(lake: Lake | str | os.PathLike[str]) -> list[date]:
     """Dates the curate step finished (it writes market_daily last)."""
-    return [date.fromisoformat(d) for d in _as_lake(lake).partition_dates("curated/market_daily")]
+    return [date.fromisoformat(d) for d in Lake.of(lake).partition_dates("curated/market_daily")]
 
 
 def _input_files(lake: Lake) -> list[tuple[date, str, tuple]]:
@@ -71,7 +67,7 @@ def _input_files(lake: Lake) -> list[tuple[date, str, tuple]]:
 
 def input_digests(lake: Lake | str | os.PathLike[str]) -> dict[date, str]:
     """For every curated date D, a digest of all curated partitions dated <= D."""
-    lake = _as_lake(lake)
+    lake = Lake.of(lake)
     files = _input_files(lake)
     h = hashlib.sha256(f"report-v{REPORT_VERSION}".encode())
     out: dict[date, str] = {}
@@ -86,20 +82,18 @@ def input_digests(lake: Lake | str | os.PathLike[str]) -> dict[date, str]:
 
 def report_dir(lake: Lake | str | os.PathLike[str], dt: date | str) -> Path | ObjectPath:
     """The folder of one report: ``dt`` a date, or ``"latest"``."""
-    return _as_lake(lake).root / REPORTS_DIR / ("latest" if str(dt) == "latest" else f"dt={dt}")
+    return Lake.of(lake).root / REPORTS_DIR / ("latest" if str(dt) == "latest" else f"dt={dt}")
 
 
 def report_file(lake: Lake | str | os.PathLike[str], dt: date | str, name: str) -> Path | ObjectPath | None:
     """One file of a built report (``index.html``, ``figures.json``,
     ``figures/<chart>.csv``), read from one committed version of the
     folder; None when that report does not exist."""
-    lake = _as_lake(lake)
+    lake = Lake.of(lake)
     folder = lake.pinned(report_dir(lake, dt))
     if folder is None:
         return None
-    path = folder
-    for part in name.split("/"):
-        path = path / part
+    path = folder / name
     return path if path.is_file() else None
 
 
@@ -123,7 +117,7 @@ def pending_dates(settings: Settings | None = None) -> list[date]:
 
 def list_reports(lake: Lake | str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Built reports, newest first: dt, built_at, seconds, path."""
-    lake = _as_lake(lake)
+    lake = Lake.of(lake)
     out = []
     base = lake.root / REPORTS_DIR
     if base.is_dir():

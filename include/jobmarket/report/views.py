@@ -62,7 +62,7 @@ def _parquet_source(lake: Lake, table_path: str) -> str | None:
 def base_view_sql(lake: Lake | str | os.PathLike[str], name: str, table) -> str:
     """A view over the table's committed Parquet files with ``dt`` from the
     partition; typed and empty when the table has no partition yet."""
-    lake = lake if isinstance(lake, Lake) else Lake(lake)
+    lake = Lake.of(lake)
     source = _parquet_source(lake, table.path)
     if source is not None:
         return (
@@ -85,7 +85,7 @@ def register_lake_filesystem(con, lake: Lake | str | os.PathLike[str]) -> None:
     first use; this works without it (offline, or where extension downloads
     are blocked). With httpfs, ``CREATE SECRET (TYPE s3, ...)`` does the same
     job (docs/analysts.md)."""
-    lake = lake if isinstance(lake, Lake) else Lake(lake)
+    lake = Lake.of(lake)
     if lake.is_local:
         return
     from fsspec.implementations.arrow import ArrowFSWrapper
@@ -101,7 +101,7 @@ def define_views(con, lake: Lake | str | os.PathLike[str]) -> None:
     """Define the base and derived views on an open DuckDB connection."""
     from jobmarket.tagger.title import title_family_sql
 
-    lake = lake if isinstance(lake, Lake) else Lake(lake)
+    lake = Lake.of(lake)
     register_lake_filesystem(con, lake)
     for name, table in curated_tables():
         con.execute(base_view_sql(lake, name, table))

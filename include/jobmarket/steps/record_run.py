@@ -3,9 +3,9 @@
 It writes the date's ``curated/runs`` row (jobmarket.ops.runs), sends the
 night's messages (jobmarket.ops.notify): run failed, quality gates tripped,
 sources whose boards all failed, each once; and builds the night's Data Docs
-pages in one site build (jobmarket.quality.runner.build_night_docs). In the DAG it is a teardown
-task: it runs whatever happened upstream and its own outcome never changes
-the run's state (the check tasks decide that).
+pages in one site build (jobmarket.quality.runner.build_night_docs). In the
+DAG it is a teardown task: it runs whatever happened upstream and its own
+outcome never changes the run's state (the check tasks decide that).
 """
 
 from __future__ import annotations
