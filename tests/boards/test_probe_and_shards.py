@@ -188,3 +188,39 @@ def test_cli_imports_careers_urls_keeping_only_boards_with_a_job(probe_server, t
     assert main(["boards", "summary", *common]) == 0
     summary = capsys.readouterr().out
     assert re.search(r"workday\s+yes", summary) and "54,01" in summary
+
+
+def test_fold_night_touches_only_the_crawled_rows_and_equals_a_whole_fold(tmp_path):
+    """fold_night turns only the crawled boards' rows into Python; the
+    registry it writes must equal folding the whole registry (row order
+    too: untouched rows in place, boards new tonight and move targets at
+    the end)."""
+    from jobmarket.boards.registry import load, save
+
+    lake = Lake(tmp_path / "lake")
+    reg = Registry()
+    for i in range(40):
+        reg.add({"family": "greenhouse" if i % 3 else "lever", "token": f"Board{i:02d}", "company": f"B{i}",
+                 "found_by": "url", "found_on": D - timedelta(days=9), "tags": ["t"]})
+    save(lake, D - timedelta(days=1), reg)
+    health = [
+        {"family": "greenhouse", "board": "board01", "status": "ok", "postings_found": 5},  # token case differs
+        {"family": "greenhouse", "board": "Board02", "status": "failed", "http_status": "404:1", "error": "gone"},
+        {"family": "lever", "board": "Board03", "status": "empty", "postings_found": 0},
+        {"family": "greenhouse", "board": "brandnew", "status": "ok", "postings_found": 2},
+        {"family": "greenhouse", "board": "Board05", "status": "skipped_robots"},
+        {"family": "remoteok", "board": "all", "status": "ok", "postings_found": 90},  # not a company board
+    ]
+    registry, summary = fold_night(lake, D, health)
+
+    from jobmarket.boards.crawl import outcome_from_health
+
+    whole = load(lake, D)
+    fold(whole, [o for h in health if h["family"] != "remoteok" and (o := outcome_from_health(h))], D)
+    assert registry.to_pylist() == whole.table().to_pylist()
+    st = dict(zip(registry.column("token").to_pylist(), registry.column("status").to_pylist(), strict=True))
+    assert (st["Board01"], st["Board02"], st["Board03"], st["brandnew"], st["Board05"]) == (
+        "live", "failing", "empty", "live", "new")
+    assert registry.num_rows == 41 and registry.column("token")[-1].as_py() == "brandnew"
+    by_family = {r["family"]: r for r in summary.to_pylist()}
+    assert (by_family["greenhouse"]["registered"], by_family["greenhouse"]["live"]) == (27, 2)

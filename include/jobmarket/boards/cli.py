@@ -188,7 +188,7 @@ def cmd_summary(args) -> int:
 
     dt, lake = _when(args), _lake(args)
     reg = load(lake, dt)
-    rows = summary_rows(reg, [], dt)
+    rows = summary_rows(zip(reg.cols["family"], reg.cols["status"], strict=True), [], dt)
     if getattr(args, "json", False):
         print(json.dumps(rows, default=str, indent=1))
         return 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -27,6 +28,7 @@ from jobmarket.boards.registry import (
     is_slug,
     key,
     load,
+    load_table,
     names_by_token,
 )
 from jobmarket.core.lake import Lake
@@ -222,10 +224,12 @@ def fold(reg: Registry, outcomes: list[Outcome], dt: date, *, dead_after: int = 
     return changes
 
 
-def summary_rows(reg: Registry, health: list[dict[str, Any]], dt: date) -> list[dict[str, Any]]:
-    """``registry_summary`` rows: per family, registry statuses and the night's crawl."""
+def summary_rows(family_status: Iterable[tuple[str, str]], health: list[dict[str, Any]],
+                 dt: date) -> list[dict[str, Any]]:
+    """``registry_summary`` rows: per family, registry statuses (the
+    registry's (family, status) pairs) and the night's crawl."""
     statuses: dict[str, Counter] = {}
-    for f, s in zip(reg.cols["family"], reg.cols["status"], strict=True):
+    for f, s in family_status:
         statuses.setdefault(f, Counter())[s] += 1
     crawled: dict[str, Counter] = {}
     for h in health:
@@ -250,13 +254,34 @@ def summary_rows(reg: Registry, health: list[dict[str, Any]], dt: date) -> list[
 def fold_night(lake: Lake, dt: date, health: list[dict[str, Any]]):
     """The registry after the night of ``dt`` and its summary, as pyarrow
     tables (``board_registry``, ``registry_summary``). Only company-board
-    families enter the registry; aggregator feeds (``remoteok/all``) do not."""
+    families enter the registry; aggregator feeds (``remoteok/all``) do not.
+
+    Only the rows the night touched become Python objects: the registry is
+    54,000 rows and a night crawls a few hundred to a few thousand boards,
+    and turning all of it into lists and back cost more than the fold."""
     import pyarrow as pa
 
-    from jobmarket.core.schema import REGISTRY_SUMMARY
+    from jobmarket.core.schema import BOARD_REGISTRY, REGISTRY_SUMMARY
 
-    reg = load(lake, dt)
     outcomes = [o for h in health if h["family"] in REGISTRY_FAMILIES and (o := outcome_from_health(h))]
-    fold(reg, outcomes, dt)
-    summary = pa.Table.from_pylist(summary_rows(reg, health, dt), schema=REGISTRY_SUMMARY.arrow_schema())
-    return reg.table(), summary
+    before = load_table(lake, dt)
+    if before is None:  # the first night: the seed, already Python lists
+        reg = load(lake, dt)
+        fold(reg, outcomes, dt)
+        after = reg.table()
+    else:
+        touched = {key(o.family, o.token) for o in outcomes}
+        touched |= {key(o.family, o.moved_to) for o in outcomes if o.moved_to}
+        fams, toks = before.column("family").to_pylist(), before.column("token").to_pylist()
+        rows = [i for i, (f, t) in enumerate(zip(fams, toks, strict=True)) if key(f, t) in touched]
+        part = Registry({c: before.column(c).take(rows).to_pylist() for c in before.column_names})
+        fold(part, outcomes, dt)
+        n = before.num_rows
+        order = list(range(n))
+        for j, i in enumerate(rows):
+            order[i] = n + j  # the folded row replaces the stored one, in place
+        order.extend(range(n + len(rows), n + len(part)))  # boards first seen tonight, at the end
+        after = pa.concat_tables([before.cast(BOARD_REGISTRY.arrow_schema()), part.table()]).take(order)
+    statuses = zip(after.column("family").to_pylist(), after.column("status").to_pylist(), strict=True)
+    summary = pa.Table.from_pylist(summary_rows(statuses, health, dt), schema=REGISTRY_SUMMARY.arrow_schema())
+    return after, summary

@@ -213,18 +213,40 @@ def _fold_spelling(out: dict, row: dict[str, Any], rep: ReadReport) -> None:
     out[k] = row
 
 
+_NO_DATE = date(1970, 1, 1)
+_SEED_DATES = ("found_on", "status_since")  # the only date columns a seed row fills
+
+
 @functools.lru_cache(maxsize=16)
 def _seed_cached(seed_dir: str, found_on: date, families: tuple[str, ...] | None = None):
+    cols, stats = _seed_plain(seed_dir, families)
+    n = len(cols["family"])
+    cols = {c: [found_on] * n if c in _SEED_DATES else cols[c] for c in COLUMNS}
+    return cols, tuple(map(tuple, stats))
+
+
+def _seed_plain(seed_dir: str, families: tuple[str, ...] | None):
+    """The seed's columns with the date columns left out, kept in the local
+    cache (core.memo): resolving 58,645 URLs costs about 1.5 CPU s, and the
+    first night of every deployment (and every test lake) pays it."""
+    from jobmarket.core.memo import fingerprint, memoized
+    from jobmarket.sources import boardurls
+
+    paths = sorted(p for p in Path(seed_dir).glob("*.csv") if families is None or p.stem in families)
+    key = fingerprint((families, [p.name for p in paths]), files=(*paths, Path(__file__), Path(boardurls.__file__)))
+    return memoized("seed-registry", key, lambda: _read_seed(paths))
+
+
+def _read_seed(paths: list[Path]):
     reg = Registry()
     stats = []
-    for path in sorted(Path(seed_dir).glob("*.csv")):
-        if families is not None and path.stem not in families:
-            continue
-        rep = read_list(path, found_by=f"seed:{path.name}", found_on=found_on)
+    for path in paths:
+        rep = read_list(path, found_by=f"seed:{path.name}", found_on=_NO_DATE)
         for row in rep.rows:
             reg.add(row)
         stats.append((path.stem, rep.read, len(rep.rows), rep.folded))
-    return reg.cols, tuple(stats)
+    assert all(set(reg.cols[c]) <= {_NO_DATE} for c in _SEED_DATES)
+    return {c: v for c, v in reg.cols.items() if c not in _SEED_DATES}, stats
 
 
 def seed(found_on: date, seed_dir: Path = SEED_DIR, families: Iterable[str] | None = None) -> Registry:
@@ -261,6 +283,15 @@ def load(lake: Lake, dt: date, seed_dir: Path = SEED_DIR, families: Iterable[str
     filters = None if families is None else [("family", "in", sorted(set(families)))]
     t = read_parquet(lake.partition_dir(BOARD_REGISTRY.path, v) / "part-0.parquet", filters=filters)
     return Registry({c: t.column(c).to_pylist() for c in COLUMNS})
+
+
+def load_table(lake: Lake, dt: date):
+    """The stored registry as of ``dt`` as a pyarrow table (columns in
+    schema order), or None when the lake has no version yet (the seed)."""
+    v = version_for(lake, dt)
+    if v is None:
+        return None
+    return read_parquet(lake.partition_dir(BOARD_REGISTRY.path, v) / "part-0.parquet").select(COLUMNS)
 
 
 @functools.lru_cache(maxsize=4)

