@@ -167,3 +167,47 @@ def test_provider_dataframe_operator_runs_our_suite(fixtures_dir):
         else:
             op.execute({"ti": ti})
             assert ti.xcom["return_value"]["success"] is True
+
+
+def test_one_normalized_checkpoint_serves_every_date(tmp_path):
+    """The normalized suite takes its timestamp bound as an expectation
+    parameter: one registered checkpoint for every night, and the bound
+    still follows the partition date (a posting updated on D+3 is in the
+    future for D and fine for D+3)."""
+    import json as _json
+    from datetime import UTC, date, datetime
+
+    import pyarrow as pa
+    from jobmarket.core.lake import Lake
+    from jobmarket.core.schema import NORMALIZED
+    from jobmarket.quality import runner
+    from jobmarket.quality.config import load_quality
+    from jobmarket.quality.suites import (
+        NORMALIZED_SUITE,
+        ROW,
+        build_normalized_suite,
+        normalized_parameters,
+        validation_frame,
+    )
+    from jobmarket.sources import BoardContext, get_adapter
+
+    d = date(2026, 8, 22)
+    rows = get_adapter("lever").parse(LEVER_PLAID.read_bytes(), BoardContext(family="lever", board="plaid"))[:3]
+    for r in rows:
+        r.update(scraped_date=d, run_id="t", updated_at=datetime(2026, 8, 20, tzinfo=UTC))
+    rows[1]["updated_at"] = datetime(2026, 8, 25, 12, tzinfo=UTC)
+    df = pa.Table.from_pylist(rows, schema=NORMALIZED.arrow_schema()).to_pandas()
+    df[ROW] = range(len(df))
+    df = validation_frame(df)
+    lake = Lake(tmp_path / "lake")
+    failed, stamps = {}, []
+    for day in (d, date(2026, 8, 25)):
+        vr = runner.run_suite(lake, df, lambda: build_normalized_suite(None, load_quality()), f"{day}__t",
+                              parameters=normalized_parameters(day))
+        found = runner.interpret(vr, df, NORMALIZED_SUITE, day, "t")
+        failed[day] = {i: names for i, names in found.failures.items()}
+        stamps.append({p.name: p.stat().st_mtime_ns for p in runner.project_root(lake).rglob("checkpoints/*")})
+    assert failed == {d: {1: ["updated_at:in_range"]}, date(2026, 8, 25): {}}
+    registered = _json.loads((runner.project_root(lake) / runner.REGISTERED).read_text())
+    assert list(registered) == [f"nightly_{NORMALIZED_SUITE}"]
+    assert len(stamps[0]) == 1 and stamps[1] == stamps[0], "the second date re-registered the checkpoint"

@@ -166,9 +166,10 @@ def checkpoint_for(ctx, suite, batch_definition, name: str, *, lake: Lake, compl
     return checkpoint
 
 
-def run_suite(lake: Lake, df, build_suite, run_name: str, ctx=None):
+def run_suite(lake: Lake, df, build_suite, run_name: str, ctx=None, parameters: dict | None = None):
     """Validate ``df`` (which has the ``_row`` column) with the suite that
-    ``build_suite()`` returns, through a checkpoint. Returns the suite's
+    ``build_suite()`` returns, through a checkpoint, with the expectation
+    ``parameters`` the suite asks for. Returns the suite's
     ExpectationSuiteValidationResult."""
     import great_expectations as gx
 
@@ -176,7 +177,8 @@ def run_suite(lake: Lake, df, build_suite, run_name: str, ctx=None):
     suite = build_suite()
     batch_def = dataframe_batch_definition(ctx, suite.name)
     checkpoint = checkpoint_for(ctx, suite, batch_def, f"nightly_{suite.name}", lake=lake)
-    result = checkpoint.run(batch_parameters={"dataframe": df}, run_id=gx.RunIdentifier(run_name=run_name))
+    result = checkpoint.run(batch_parameters={"dataframe": df}, expectation_parameters=parameters,
+                            run_id=gx.RunIdentifier(run_name=run_name))
     (vr,) = result.run_results.values()
     return vr
 

@@ -101,8 +101,22 @@ def _named(expectation, name: str):
     return expectation
 
 
-def build_normalized_suite(dt: date, cfg: QualityConfig):
-    """Normalized postings: one suite for every source (the shared record)."""
+LATEST_PARAMETER = "latest_allowed"
+
+
+def normalized_parameters(dt: date) -> dict[str, datetime]:
+    """The expectation parameters of a date's run of the normalized suite
+    built with ``dated=False``."""
+    return {LATEST_PARAMETER: latest_allowed(dt)}
+
+
+def build_normalized_suite(dt: date | None, cfg: QualityConfig):
+    """Normalized postings: one suite for every source (the shared record).
+
+    With ``dt`` the timestamps' upper bound is that date's; with None it is
+    the expectation parameter ``latest_allowed`` (:func:`normalized_parameters`),
+    so the suite, and the checkpoint registered for it, is the same every
+    night and is not rewritten for each date."""
     import great_expectations.expectations as gxe
 
     from jobmarket.quality.currencies import iso4217_codes
@@ -120,7 +134,7 @@ def build_normalized_suite(dt: date, cfg: QualityConfig):
     add(_named(gxe.ExpectColumnValuesToBeUnique(column="posting_id"), "posting_id:unique"))
     add(_named(gxe.ExpectColumnValuesToMatchRegex(column="url", regex=r"^https?://[^\s/?#]+\.[^\s/?#]+[^\s]*$"),
                "url:format"))
-    latest = latest_allowed(dt)
+    latest = latest_allowed(dt) if dt is not None else {"$PARAMETER": LATEST_PARAMETER}
     for col in ("posted_at", "updated_at"):
         add(_named(gxe.ExpectColumnValuesToBeBetween(column=col, min_value=EARLIEST, max_value=latest),
                    f"{col}:in_range"))

@@ -97,7 +97,8 @@ def validate_frame(df, dt: date, lake: Lake, run_name: str, *, quality=None, hea
     total = total_rows if total_rows is not None else len(gdf)
     carried = dict(carried_by_source or {})
     ctx = runner.gx_context(lake)
-    vr = runner.run_suite(lake, df, lambda: suites.build_normalized_suite(dt, cfg), run_name, ctx)
+    vr = runner.run_suite(lake, df, lambda: suites.build_normalized_suite(None, cfg), run_name, ctx,
+                          parameters=suites.normalized_parameters(dt))
     found = runner.interpret(vr, df, NORMALIZED_SUITE, dt, run_id)
     for r in found.runs:
         r["rows_carried"] = carried.get(r["source"], 0) if r["source"] is not None else sum(carried.values())
