@@ -59,7 +59,10 @@ def test_batches_and_raw_land_on_s3(s3_lake):
     target = lake.raw_dir("greenhouse", "acme", DT)
     lake.land_raw(target, [("page-1", b'{"jobs": [1]}'), ("page-2", b'{"jobs": [2]}')], {"status": "ok", "n": 2})
     assert lake.raw_boards("greenhouse", DT) == [("acme", target)]
-    assert lake.read_manifest(target) == {"status": "ok", "n": 2}
+    import hashlib
+
+    assert lake.read_manifest(target) == {"status": "ok", "n": 2, "digests": {
+        "page-1": hashlib.sha1(b'{"jobs": [1]}').hexdigest(), "page-2": hashlib.sha1(b'{"jobs": [2]}').hexdigest()}}
     assert lake.read_raw(target, "page-2") == b'{"jobs": [2]}'
     # Raw is immutable: a second landing of a complete folder changes nothing.
     lake.land_raw(target, [("page-1", b"other")], {"status": "ok", "n": 1})

@@ -116,6 +116,93 @@ def test_unchanged_objects_are_reused_and_the_rows_equal_a_cold_parse(lakes):
     assert keys.column("posting_id").equals(warm.column("posting_id"))
 
 
+def _night_outputs(lake: Lake, dt: date) -> dict:
+    """Everything the parse of ``dt`` hands on, without what names the run."""
+    from jobmarket.core.handoffs import HEALTH_STEP, REJECTED_STEP
+    from jobmarket.incremental.raw_keys import raw_keys
+
+    drop = {"run_id", "duration_s", "quarantined_at"}
+    return {
+        "rows": _table(lake, NORMALIZED_STEP, dt),
+        "health": [{k: v for k, v in r.items() if k not in drop} for r in _table(lake, HEALTH_STEP, dt).to_pylist()],
+        "rejected": [{k: v for k, v in r.items() if k not in drop}
+                     for r in _table(lake, REJECTED_STEP, dt).to_pylist()],
+        "raw_keys": {f: raw_keys(lake, f, dt) for f in ("lever", "greenhouse", "ashby", "hn")},
+        "minhash": _table(lake, KEYS_STEP, dt).column("minhash"),
+    }
+
+
+def test_byte_identical_boards_are_carried_without_reading_their_raw(lakes, monkeypatch):
+    """A board whose landed bodies have the digests of the earlier parse's
+    is not read at all: its rows, keys, signatures and record keys come from
+    that parse, its rows get tonight's fetched_at, and every output of the
+    night equals a parse from scratch."""
+    from jobmarket.core.handoffs import BOARDS_STEP
+
+    sources, inc, cold = lakes
+    parse_date(D1, settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    read = []
+    real_read_raw = Lake.read_raw
+
+    def spy(d, name):
+        read.append(d.parent.parent.name if hasattr(d, "parent") else str(d))
+        return real_read_raw(d, name)
+
+    monkeypatch.setattr(Lake, "read_raw", staticmethod(spy))
+    second = parse_date(D2, settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    monkeypatch.setattr(Lake, "read_raw", staticmethod(real_read_raw))
+    parse_date(D2, settings=Settings(lake=cold.root), sources=sources, run_id="r", reuse=False)
+
+    # Greenhouse is byte-identical and had no rejects: carried. HN is identical
+    # too but rejects job ads (no company), so it is parsed again every night
+    # and its rejected objects are quarantined again. Lever and Ashby changed.
+    assert second["boards_carried"] == 1
+    assert not any("greenhouse" in r for r in read), read
+    assert any("hn" in r for r in read) and any("lever" in r for r in read)
+    warm, ref = _night_outputs(inc, D2), _night_outputs(cold, D2)
+    assert warm["rows"].schema.equals(ref["rows"].schema)
+    for name in ref["rows"].column_names:
+        assert warm["rows"].column(name).equals(ref["rows"].column(name)), f"column {name} differs from a cold run"
+    for part in ("health", "rejected", "raw_keys", "minhash"):
+        assert warm[part] == ref[part], f"{part} differs from a cold run"
+    assert set(warm["rows"].column("fetched_at").to_pylist()) == {
+        ref["rows"].column("fetched_at")[0].as_py()}, "carried rows take tonight's fetch time"
+
+    ledger = {(r["family"], r["board"]): r for r in _table(inc, BOARDS_STEP, D2).to_pylist()}
+    assert ledger[("greenhouse", "gitlab")]["skippable"] and not ledger[("hn", "whoishiring")]["skippable"]
+    assert ledger[("greenhouse", "gitlab")]["record_keys"] == warm["raw_keys"]["greenhouse"]["gitlab"]
+
+    # A third night, everything identical to the second: every skippable board is carried.
+    for family, board in FILES:
+        d2 = inc.raw_dir(family, board, D2)
+        body = Lake.read_raw(d2, "page-0001")
+        _land(inc, family, board, date(2026, 8, 24), body)
+    third = parse_date(date(2026, 8, 24), settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    assert third["boards_carried"] == 3 and third["reused_from"] == str(D2)
+
+
+def test_raw_without_digests_or_a_foreign_ledger_is_parsed(lakes):
+    """Raw landed by an older release (no digests in the manifest) and a
+    ledger not written with the rows beside it are never trusted."""
+    import json as _json
+
+    from jobmarket.core.handoffs import BOARDS_STEP
+
+    sources, inc, _ = lakes
+    parse_date(D1, settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    gitlab = inc.raw_dir("greenhouse", "gitlab", D2)
+    manifest = _json.loads((gitlab / "_manifest.json").read_text())
+    del manifest["digests"]
+    (gitlab / "_manifest.json").write_text(_json.dumps(manifest))
+    assert parse_date(D2, settings=Settings(lake=inc.root), sources=sources, run_id="r")["boards_carried"] == 0
+
+    _land(inc, "greenhouse", "gitlab", date(2026, 8, 24), FILES[("greenhouse", "gitlab")].read_bytes())
+    ledger = _table(inc, BOARDS_STEP, D2)
+    inc.write_partition(f"work/{BOARDS_STEP}", D2, ledger.replace_schema_metadata({b"jobmarket.parse_pair": b"x"}))
+    third = parse_date(date(2026, 8, 24), settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    assert third["boards_carried"] == 0 and third["reused_from"] == str(D2)
+
+
 def test_a_parser_change_starts_cold(lakes, monkeypatch):
     sources, inc, _ = lakes
     parse_date(D1, settings=Settings(lake=inc.root), sources=sources, run_id="r")

@@ -17,6 +17,7 @@ from jobmarket.core.lake import Lake, read_parquet
 NORMALIZED_STEP = "normalized"  # parse: the normalized postings
 HEALTH_STEP = "health"  # parse: one source_health row per board
 KEYS_STEP = "parse_keys"  # parse: per row, the raw unit it came from (jobmarket.incremental.parse_reuse)
+BOARDS_STEP = "parse_boards"  # parse: per board, its raw's key and rows (jobmarket.incremental.board_reuse)
 RAW_KEYS_STEP = "raw_keys"  # parse: JSON keys of each board's raw records (<family>.json)
 REJECTED_STEP = "rejected"  # parse: posting objects that became no record
 VALIDATED_STEP = "validated"  # validate: rows that passed

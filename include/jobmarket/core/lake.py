@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -149,6 +150,10 @@ class Lake:
         for name, body in responses:
             with gzip.open(stage / f"{name}.gz", "wb", compresslevel=6) as fh:
                 fh.write(body)
+        # A digest of each body, so the parse can tell a board whose responses
+        # are byte-identical to an earlier night's without reading them
+        # (jobmarket.incremental.board_reuse).
+        manifest = {**manifest, "digests": {name: hashlib.sha1(body).hexdigest() for name, body in responses}}
         (stage / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True, default=str))
         self.publish_dir(stage, target)
         return target

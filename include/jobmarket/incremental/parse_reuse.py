@@ -52,7 +52,8 @@ log = logging.getLogger(__name__)
 VERSION_KEY = b"jobmarket.parser_version"
 # The code a parsed row depends on: the parse step and the libraries it calls.
 PARSE_CODE = (
-    "steps/parse.py", "incremental/parse_reuse.py", "incremental/normalize_cache.py", "sources/*.py",
+    "steps/parse.py", "incremental/parse_reuse.py", "incremental/board_reuse.py", "incremental/normalize_cache.py",
+    "sources/*.py",
     "normalize/*.py", "text.py", "hygiene.py", "core/schema.py", "quality/rejects.py",
 )
 
@@ -122,6 +123,9 @@ class Reuse:
         self.source_dt: date | None = None
         self.index: dict[str, list[int]] = {}
         self.minhash: list[bytes | None] = []
+        self.unit_keys: list[str] = []  # per earlier row, as in its keys file
+        self.unit_rows: list[int] = []
+        self.pair: bytes | None = None  # the earlier parse's pair token
         self._path = None
         self._pf = None
         self._starts: list[int] = []
@@ -150,12 +154,12 @@ class Reuse:
                 log.warning("work/%s of %s does not match its rows; not reused", KEYS_STEP, d)
                 continue
             self._index(keys)
-            self.source_dt, self._path, self._pf = d, rows_path, rows_file
+            self.source_dt, self._path, self._pf, self.pair = d, rows_path, rows_file, pair
             break
 
     def _index(self, keys) -> None:
-        units = keys.column("unit_key").to_pylist()
-        pos = keys.column("unit_row").to_pylist()
+        units = self.unit_keys = keys.column("unit_key").to_pylist()
+        pos = self.unit_rows = keys.column("unit_row").to_pylist()
         ok = keys.column("reusable").to_pylist()
         self.minhash = keys.column("minhash").to_pylist()
         for j, (k, r, good) in enumerate(zip(units, pos, ok, strict=True)):

@@ -19,11 +19,12 @@ from datetime import date
 from typing import Any
 
 from jobmarket.boards.crawl import expand
-from jobmarket.core.handoffs import BATCH_ROWS, HEALTH_STEP, KEYS_STEP, NORMALIZED_STEP
+from jobmarket.core.handoffs import BATCH_ROWS, BOARDS_STEP, HEALTH_STEP, KEYS_STEP, NORMALIZED_STEP
 from jobmarket.core.lake import Lake, parquet_file, read_parquet, release_memory, releases_memory
 from jobmarket.core.runctx import is_stale
 from jobmarket.core.schema import NORMALIZED, SOURCE_HEALTH
 from jobmarket.core.settings import Settings
+from jobmarket.incremental.board_reuse import Ledger, board_key, ledger_schema
 from jobmarket.incremental.normalize_cache import NormalizeCache, normalize_new
 from jobmarket.incremental.parse_reuse import (
     PAIR_KEY,
@@ -107,7 +108,7 @@ def parse_board_dir(lake: Lake, source, board: str, d, manifest: dict) -> list[d
 
 
 def parse_board_units(lake: Lake, source, board: str, d, manifest: dict, reuse=None,
-                      record_keys: set[str] | None = None):
+                      record_keys: set[str] | None = None, files=None):
     """The postings of one landed board as units: ``(key, ctx, rows, rejected)``
     where ``rows`` is either the parsed records of the unit or, when ``reuse``
     has the unit's key, the list of row numbers to take from the earlier
@@ -118,12 +119,13 @@ def parse_board_units(lake: Lake, source, board: str, d, manifest: dict, reuse=N
     families parsed a response at a time. Raises ParseError if any response
     is bad: a board is published whole or not at all. ``record_keys``
     collects the JSON keys of the raw records (for the schema drift gate),
-    before anything can fail.
+    before anything can fail. ``files`` is the board's ``_board_files`` when
+    the caller has them already.
     """
     adapter = get_adapter(source.family)
     out = []
     parsed = set()
-    for f, ctx in _board_files(source, board, manifest):
+    for f, ctx in files if files is not None else _board_files(source, board, manifest):
         parsed.add(f["name"])
         body = lake.read_raw(d, f["name"])
         data = None
@@ -195,11 +197,14 @@ class _ParseOutput:
         self.pending_fetched: list = []
         self.new_rows = 0
         self.reused_rows = 0
+        self.carried_boards = 0
         self.rejected: list[dict[str, Any]] = []  # quarantine rows (jobmarket.quality.rejects)
 
-    def add_board(self, units) -> tuple[int, int]:
-        """Add a board's units; returns (records, rejected posting objects)."""
+    def add_board(self, units, ctxs: list | None = None) -> tuple[int, int, list[int]]:
+        """Add a board's units; returns (records, rejected posting objects,
+        records per response of ``ctxs``, the contexts the units were made with)."""
         n = n_rejected = 0
+        per_ctx: Counter = Counter()
         for key, ctx, rows, rejected in units:
             if rows and isinstance(rows[0], int):
                 for r, j in enumerate(rows):
@@ -219,9 +224,32 @@ class _ParseOutput:
                 self.rejected.extend(quarantine_row(x, self.dt, self.run_id) for x in rejected)
                 n_rejected += len(rejected)
             n += len(rows)
+            per_ctx[id(ctx)] += len(rows)
         if len(self.pending) >= BATCH_ROWS:
             self.flush()
-        return n, n_rejected
+        return n, n_rejected, [per_ctx[id(c)] for c in ctxs or ()]
+
+    def add_carried(self, entry: dict[str, Any], ctxs: list) -> int:
+        """Add a board whose raw is unchanged since the earlier parse
+        (``board_reuse``): its rows there, with their keys and signatures,
+        and each response's ``fetched_at`` of tonight. Returns the rows."""
+        reuse, j = self.reuse, entry["first_row"]
+        for ctx, n in zip(ctxs, entry["file_rows"], strict=True):
+            for _ in range(n):
+                self.pending.append((j, None))
+                self.unit_key.append(reuse.unit_keys[j])
+                self.unit_row.append(reuse.unit_rows[j])
+                self.reusable.append(True)
+                self.reused.append(True)
+                self.prev_row.append(j)
+                self.pending_fetched.append(ctx.fetched_at)
+                j += 1
+        n = j - entry["first_row"]
+        self.reused_rows += n
+        self.carried_boards += 1
+        if len(self.pending) >= BATCH_ROWS:
+            self.flush()
+        return n
 
     def _enforce(self, rows: list[dict[str, Any]], rejected: list) -> tuple[list[dict[str, Any]], list]:
         """Normalize each record and hold it to the Parquet schema here, where
@@ -322,6 +350,28 @@ def _dup_clusters(path, out: _ParseOutput, reuse):
     return clusters, [signatures.get(i) for i in range(len(rows))]
 
 
+def _add_board(lake: Lake, out: _ParseOutput, ledger: Ledger, source, board: str, d, manifest: dict,
+               keys: set[str]) -> tuple[int, int, dict[str, Any]]:
+    """Add one landed board to ``out``: carried whole from the earlier parse
+    when its raw is byte-identical (``board_reuse``), else parsed (objects
+    unchanged since then still take their earlier rows). Returns (records,
+    rejected posting objects, the board's ledger row); raises ParseError."""
+    files = list(_board_files(source, board, manifest))
+    ctxs = [ctx for _, ctx in files]
+    key = board_key(source.family, board, manifest, [f for f, _ in files])
+    carried = ledger.lookup(source.family, board, key)
+    first = len(out.unit_key)
+    if carried is not None and len(carried["file_rows"]) == len(ctxs):
+        records, rejected, per_file = out.add_carried(carried, ctxs), 0, carried["file_rows"]
+        keys |= set(carried["record_keys"] or ())
+    else:
+        units = parse_board_units(lake, source, board, d, manifest, out.reuse, keys, files)
+        records, rejected, per_file = out.add_board(units, ctxs)
+    entry = {"family": source.family, "board": board, "board_key": key, "first_row": first, "file_rows": per_file,
+             "record_keys": sorted(keys), "skippable": not rejected and all(out.reusable[first:])}
+    return records, rejected, entry
+
+
 @releases_memory
 def parse_date(
     dt: date,
@@ -346,10 +396,12 @@ def parse_date(
     # The same boards the scrape of dt crawled: the registry version of dt.
     sources = expand(sources or load_sources(), lake, dt)
     earlier = Reuse(lake, dt) if reuse else None
+    ledger = Ledger(lake, earlier)
     stage = lake.new_staging_dir(f"work/{NORMALIZED_STEP}.rows")
     try:
         out = _ParseOutput(dt, run_id, NormalizeCache(lake), earlier, stage / "rows.parquet")
         health: list[dict[str, Any]] = []
+        boards: list[dict[str, Any]] = []  # the board ledger (work/parse_boards)
         seen_keys: dict[str, dict[str, set[str]]] = {}
         for source in sources.sources:
             landed = dict(lake.raw_boards(source.family, dt))
@@ -368,13 +420,14 @@ def parse_date(
                 if row["status"] in ("ok", "not_modified"):
                     keys = seen_keys.setdefault(source.family, {}).setdefault(board.token, set())
                     try:
-                        units = parse_board_units(lake, source, board.token, d, manifest, earlier, keys)
+                        records, rejected, entry = _add_board(lake, out, ledger, source, board.token, d, manifest,
+                                                              keys)
                     except ParseError as exc:
                         row["status"], row["error"] = "failed", f"parse: {exc}"[:2000]
                         log.error("%s/%s: %s", source.name, board.token, exc)
                         del seen_keys[source.family][board.token]  # partly seen: raw_keys reads it all
                     else:
-                        records, rejected = out.add_board(units)
+                        boards.append(entry)
                         row["postings_found"] = records + rejected
                         if rejected:
                             row["error"] = f"{rejected} posting(s) rejected at parse: see quarantine"
@@ -418,6 +471,8 @@ def parse_date(
                 per_source.update(table.column("source").to_pylist())
                 n += table.num_rows
         lake.write_partition(f"work/{KEYS_STEP}", dt, keys)
+        ledger_table = pa.Table.from_pylist(boards, schema=ledger_schema().with_metadata({PAIR_KEY: token}))
+        lake.write_partition(f"work/{BOARDS_STEP}", dt, ledger_table)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     lake.write_partition(f"work/{HEALTH_STEP}", dt, pa.Table.from_pylist(health, schema=SOURCE_HEALTH.arrow_schema()))
@@ -426,6 +481,7 @@ def parse_date(
         "dt": str(dt),
         "postings": n,
         "reused": out.reused_rows,
+        "boards_carried": out.carried_boards,
         "rejected": len(out.rejected),
         "parsed": out.new_rows,
         "reused_from": str(earlier.source_dt) if earlier is not None and earlier.source_dt else None,
