@@ -89,3 +89,47 @@ def test_gazetteer_and_seed_from_the_cache_equal_a_cold_build(tmp_path, monkeypa
     assert [list(s) for s in registry.seed_stats(d)] == [list(s) for s in cold_stats]
     assert len(list(tmp_path.glob("seed-registry-*.marshal"))) == 1
     assert os.environ["JOBMARKET_CACHE_DIR"] == str(tmp_path)
+
+
+def test_fx_rates_from_the_cache_equal_currencyconverter(tmp_path, monkeypatch):
+    """fx_rate reads the ECB table from the local cache; every rate it gives
+    (weekends, holidays, dates outside a currency's history, unpublished
+    days) must equal CurrencyConverter.convert's on the same day."""
+    from datetime import timedelta
+
+    from currency_converter import RateNotFoundError
+    from jobmarket.normalize import fx
+
+    monkeypatch.setenv("JOBMARKET_CACHE_DIR", str(tmp_path))
+    fx._table.cache_clear()
+    fx.fx_rate.cache_clear()
+    try:
+        fx._table()
+        fx._table.cache_clear()
+        table = fx._table()  # read back from the file
+        assert list(tmp_path.glob("ecb-rates-*.marshal"))
+        conv = fx._converter()
+        assert table.currencies == frozenset(conv.currencies)
+        days = [date(1998, 12, 31), date(2008, 1, 1)] + [date(2026, 8, 1) + timedelta(days=i) for i in range(95)]
+        checked = 0
+        for cur in sorted(conv.currencies):
+            for pair in ((cur, "USD"), ("EUR", cur), (cur, "GBP")):
+                for day in days:
+                    try:
+                        want = float(conv.convert(1.0, *pair, date=day))
+                    except RateNotFoundError:
+                        want = None
+                    first, last = (max(table.bounds[c][i] for c in pair) if i == 0 else
+                                   min(table.bounds[c][i] for c in pair) for i in (0, 1))
+                    if not first <= day.toordinal() <= last:
+                        continue  # convert raises for it; fx_rate never asks
+                    a, b = (table.rate(c, day.toordinal()) for c in pair)
+                    got = None if a is None or b is None else 1.0 / a * b
+                    assert got == want, (pair, day)
+                    checked += 1
+        assert checked > 8000
+        rate, used = fx.fx_rate("USD", "EUR", date(2026, 8, 22))  # a Saturday: the Friday's rate
+        assert used == date(2026, 8, 21) and rate == float(conv.convert(1.0, "USD", "EUR", date=used))
+    finally:
+        fx._table.cache_clear()
+        fx.fx_rate.cache_clear()

