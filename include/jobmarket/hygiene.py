@@ -61,6 +61,23 @@ def scrub_object(obj: Any, notes: list[str] | None = None, field: str | None = N
     return obj
 
 
+# What a bad character looks like once json.dumps (ensure_ascii, the default)
+# has written it: every character outside printable ASCII becomes an escape
+# (\uXXXX, or \b \f \n \r \t), except DEL, which stays as it is. C0 but
+# tab/newline/return, C1, surrogates (a non-BMP character is a surrogate
+# pair too: a false alarm, never a miss) and U+FFFE/U+FFFF.
+_DUMPED_BAD = re.compile(r"\\(?:u(?:00[0189]|007f|d[89a-f]|fff[ef])|[bf])")
+
+
+def dumped_is_clean(dumped: str) -> bool:
+    """Whether the object ``json.dumps(obj)`` wrote as ``dumped`` would come
+    out of :func:`scrub_posting` unchanged and without notes. A false answer
+    only means "scrub it": an escaped backslash followed by ``u0080`` or a
+    non-BMP character gives one. The parse step dumps every object anyway
+    (its reuse key), and this check costs a twentieth of scrubbing it."""
+    return len(dumped) <= MAX_CHARS and "\x7f" not in dumped and _DUMPED_BAD.search(dumped) is None
+
+
 def scrub_posting(obj: Any) -> tuple[Any, list[str]]:
     """One raw posting object, scrubbed, and its notes (sorted, unique)."""
     notes: list[str] = []

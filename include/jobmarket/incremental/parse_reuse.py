@@ -64,12 +64,17 @@ def parser_version() -> str:
     return version_of(package_files(*PARSE_CODE), data=[ALIASES_FILE], packages=REFERENCE_PACKAGES)
 
 
-def object_key(family: str, board: str, company: str | None, obj: Any) -> str:
-    """Key of one posting object of a response."""
-    # The object as the board sent it (key order kept: a reordered object is
-    # merely parsed again); ASCII escapes are the encoder's fastest path.
-    payload = json.dumps(obj, separators=(",", ":"), default=str)
-    return _key(family, board, company, payload.encode())
+def object_payload(obj: Any) -> str:
+    """The object as the board sent it (key order kept: a reordered object is
+    merely parsed again); ASCII escapes are the encoder's fastest path, and
+    what ``hygiene.dumped_is_clean`` reads."""
+    return json.dumps(obj, separators=(",", ":"), default=str)
+
+
+def object_key(family: str, board: str, company: str | None, obj: Any, payload: str | None = None) -> str:
+    """Key of one posting object of a response (``payload``: its
+    :func:`object_payload`, when the caller has it)."""
+    return _key(family, board, company, (payload if payload is not None else object_payload(obj)).encode())
 
 
 def response_key(family: str, board: str, company: str | None, kind: str, url: str | None, body: bytes) -> str:

@@ -135,13 +135,14 @@ class Adapter:
         schema_changed(out, len(items), ctx)
         return out
 
-    def one(self, item: Any, ctx: BoardContext, build=None) -> Parsed:
+    def one(self, item: Any, ctx: BoardContext, build=None, *, clean: bool = False) -> Parsed:
         """One posting object (scrubbed first, see jobmarket.hygiene) to its
         record, or to a rejected object saying why. ``build(item, ctx)``
-        makes the record (default ``_one``)."""
+        makes the record (default ``_one``). ``clean``: the caller has shown
+        that scrubbing would change nothing (``hygiene.dumped_is_clean``)."""
         from jobmarket.hygiene import scrub_posting
 
-        item, notes = scrub_posting(item)
+        item, notes = (item, []) if clean else scrub_posting(item)
         if not isinstance(item, dict):
             return _rejected(ctx, item, RecordRejected("posting:not_an_object", {"type": type(item).__name__}),
                              self.id_field)

@@ -24,6 +24,7 @@ from jobmarket.core.lake import Lake, parquet_file, read_parquet, release_memory
 from jobmarket.core.runctx import is_stale
 from jobmarket.core.schema import NORMALIZED, SOURCE_HEALTH
 from jobmarket.core.settings import Settings
+from jobmarket.hygiene import dumped_is_clean
 from jobmarket.incremental.board_reuse import Ledger, board_key, ledger_schema
 from jobmarket.incremental.normalize_cache import NormalizeCache, normalize_new
 from jobmarket.incremental.parse_reuse import (
@@ -32,6 +33,7 @@ from jobmarket.incremental.parse_reuse import (
     Reuse,
     keys_schema,
     object_key,
+    object_payload,
     response_key,
 )
 from jobmarket.incremental.raw_keys import raw_keys
@@ -142,9 +144,10 @@ def parse_board_units(lake: Lake, source, board: str, d, manifest: dict, reuse=N
             items = adapter.items(data, ctx)
             seen = Parsed()
             for obj in items:
-                key = object_key(ctx.family, board, ctx.company, obj)
+                payload = object_payload(obj)
+                key = object_key(ctx.family, board, ctx.company, obj, payload)
                 hit = reuse.lookup(key) if reuse is not None else None
-                one = Parsed(rows=[{}]) if hit is not None else adapter.one(obj, ctx)
+                one = Parsed(rows=[{}]) if hit is not None else adapter.one(obj, ctx, clean=dumped_is_clean(payload))
                 seen.extend(one)
                 out.append((key, ctx, hit, []) if hit is not None else (key, ctx, one.rows, one.rejected))
             schema_changed(seen, len(items), ctx)
