@@ -55,20 +55,20 @@ def test_fingerprint_follows_file_bytes(tmp_path):
 
 def test_gazetteer_and_seed_from_the_cache_equal_a_cold_build(tmp_path, monkeypatch):
     from jobmarket.boards import registry
-    from jobmarket.normalize import location
+    from jobmarket.normalize import gazetteer, location
 
     monkeypatch.setenv("JOBMARKET_CACHE_DIR", str(tmp_path))
-    cold = location._build_gazetteer()
-    location._gazetteer.cache_clear()
+    cold = gazetteer.build_gazetteer()
+    gazetteer.gazetteer.cache_clear()
     try:
-        location._gazetteer()  # writes the cache
-        location._gazetteer.cache_clear()
+        gazetteer.gazetteer()  # writes the cache
+        gazetteer.gazetteer.cache_clear()
         (cached_file,) = tmp_path.glob("gazetteer-*.marshal")
-        warm = location._gazetteer()
+        warm = gazetteer.gazetteer()
         assert {k: getattr(warm, k) for k in cold} == cold
         assert warm.cities["new york city"][0][:3] == ("New York City", "US", "NY")
     finally:
-        location._gazetteer.cache_clear()
+        gazetteer.gazetteer.cache_clear()
         location._options.cache_clear()
         location._parse_text.cache_clear()
     assert cached_file.exists()

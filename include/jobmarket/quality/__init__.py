@@ -19,5 +19,11 @@
 The steps that run the suites are ``jobmarket.steps.validate``,
 ``validate_tagged``, ``check_quality`` and ``audit_curated``.
 
-Nothing here imports ``great_expectations`` at module level.
+Nothing here imports ``great_expectations`` at module level; importing the
+package only makes two libraries GX would import for nothing load lazily
+(:mod:`~jobmarket.quality.gx_import`).
 """
+
+from jobmarket.quality.gx_import import defer_unused_dependencies
+
+defer_unused_dependencies()  # before anything here imports GX: see gx_import
