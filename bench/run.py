@@ -125,7 +125,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes (about 5 minutes)")
     ap.add_argument("--full", action="store_true", help="also scrape at the configured rate (+7 minutes)")
     ap.add_argument("--sizes", help="transform sizes, comma-separated (default 20000,200000)")
-    ap.add_argument("--only", help="comma-separated: transform,incremental,backfill,scrape,analyst")
+    ap.add_argument("--only", help="comma-separated: transform,incremental,outside,backfill,scrape,analyst")
     ap.add_argument("--backfill-days", type=int)
     ap.add_argument("--backfill-scale", type=int, default=1)
     ap.add_argument("--analyst-days", type=int)
@@ -138,7 +138,7 @@ def main() -> int:
     bdays = args.backfill_days or (10 if args.quick else 30)
     adays = args.analyst_days or (60 if args.quick else 365)
     aopen = args.analyst_open or (20_000 if args.quick else 100_000)
-    only = set(args.only.split(",")) if args.only else {"transform", "incremental", "backfill", "scrape",
+    only = set(args.only.split(",")) if args.only else {"transform", "incremental", "outside", "backfill", "scrape",
                                                         "analyst"}
     work = args.workdir or Path(tempfile.mkdtemp(prefix="jobmarket-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -151,9 +151,10 @@ def main() -> int:
     crawl_dt = "2026-08-22"
     try:
         night_ref = None
-        if "transform" in only or "incremental" in only or "analyst" in only:
+        floors: dict[int, tuple[Path, dict]] = {}  # size -> (lake, floor stage) for the outside runs
+        if "transform" in only or "incremental" in only or "analyst" in only or "outside" in only:
             per_posting = {}
-            for n in sizes if "transform" in only else [sizes[0]]:
+            for n in sizes if ("transform" in only or "outside" in only) else [sizes[0]]:
                 lake = work / f"lake-{n}"
                 shutil.rmtree(lake, ignore_errors=True)
                 landed = child(["bench/stage.py", "land", "--lake", str(lake), "--n", str(n)], log)
@@ -161,6 +162,7 @@ def main() -> int:
                 prof = ["--profile", str(work / f"profile-{n}.txt")] if args.profile else []
                 res = child(["bench/stage.py", "pipeline", "--lake", str(lake), *prof], log)
                 results[f"transform_{n}"] = {"landed": landed, "floor": floor, "pipeline": res, "load": load()}
+                floors[n] = (lake, floor)
                 wall, cpu = steps_sum(res, TRANSFORM_STEPS, "wall"), steps_sum(res, TRANSFORM_STEPS, "cpu")
                 fw, fc = floor["steps"][0]["wall"], floor["steps"][0]["cpu"]
                 rss = res["_proc"]["maxrss_mb"]
@@ -215,6 +217,41 @@ def main() -> int:
                 st = next(x for x in inc["steps"] if x["step"] == s)
                 table.add(f"  {s}", "", f"{st['wall']:.1f}", f"{st['cpu']:.1f}", "", "", "", "", "", "")
             print(table.render().splitlines()[-1], flush=True)
+
+        if "outside" in only and floors:
+            # The nightly command itself, as an operator runs it: whole processes
+            # (imports, the scrape step finding the landed raw, record_run), CPU and
+            # peak RSS from os.wait4. The floor is its whole process too.
+            exe = str(Path(PY).with_name("jobmarket"))
+            for n, (src, floor) in sorted(floors.items()):
+                olake = work / f"outside-{n}"
+                shutil.rmtree(olake, ignore_errors=True)
+                shutil.copytree(src / "raw", olake / "raw",
+                                ignore=lambda d, names: [x for x in names if x.startswith("dt=") and x != f"dt={crawl_dt}"])
+                shutil.copy(src / "sources.yaml", olake / "sources.yaml")
+                cmd = ["run", "--lake", str(olake), "--sources", str(olake / "sources.yaml")]
+                first = child([exe, *cmd, "--date", crawl_dt], log)["_proc"]
+                fc = floor["_proc"]["cpu"]
+                results[f"outside_{n}"] = {"run": first, "floor": floor["_proc"]}
+                inp = f"{n:,} postings, `jobmarket run` whole process"
+                table.add(f"outside: night {n:,}", inp, f"{first['wall']:.1f}", f"{first['cpu']:.1f}",
+                          f"{first['maxrss_mb']:.0f}", f"{n / first['cpu']:,.0f}/CPU s", f"{fc:.1f} (process)",
+                          f"{first['cpu'] / fc:.2f}", "< 2048 MB" if n >= 200_000 else "",
+                          yes(first["maxrss_mb"] < 2 * GB) if n >= 200_000 else "")
+                print(table.render().splitlines()[-1], flush=True)
+                if n == min(floors):
+                    nxt = str(date.fromisoformat(crawl_dt) + timedelta(days=1))
+                    mut = child(["bench/stage.py", "mutate", "--lake", str(olake), "--from-dt", crawl_dt, "--dt", nxt,
+                                 "--share", "0.03"], log)
+                    second = child([exe, *cmd, "--date", nxt], log)["_proc"]
+                    results[f"outside_{n}"]["next"] = second
+                    table.add("outside: incremental night", f"{mut['changed']} changed, {mut['added']} added, "
+                              f"{mut['removed']} removed", f"{second['wall']:.1f}", f"{second['cpu']:.1f}",
+                              f"{second['maxrss_mb']:.0f}", "", f"full {first['cpu']:.1f}",
+                              f"{second['cpu'] / first['cpu']:.2f}", "< 0.15 of full",
+                              yes(second["cpu"] / first["cpu"] < 0.15))
+                    print(table.render().splitlines()[-1], flush=True)
+                shutil.rmtree(olake, ignore_errors=True)
 
         if "backfill" in only:
             lake = work / "lake-backfill"

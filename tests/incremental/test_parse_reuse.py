@@ -237,16 +237,21 @@ def _validate_chain(lake: Lake, dt: date, sources) -> dict:
 
 
 @pytest.mark.slow
-def test_unchanged_rows_keep_their_verdict_and_the_outputs_equal_a_full_validation(tmp_path):
-    """Day two validates only what changed; a row that failed on day one is
-    checked again (and fails again), and every output equals validating
-    day two from scratch."""
+def test_unchanged_rows_keep_their_verdict_and_the_outputs_equal_a_full_validation(tmp_path, monkeypatch):
+    """Day two validates and tags only what changed; a row that failed on
+    day one is checked again (and fails again), and every output equals
+    validating and tagging day two from scratch. The tag step works in
+    batches of 7 rows here, so carried and tagged rows mix in every batch."""
+    import jobmarket.steps.tag as tag_step
     from jobmarket.core.handoffs import (
         QUARANTINE_STEP,
+        TAGGED_STEP,
         TAGGED_VALID_STEP,
         VALIDATED_STEP,
         VALIDATION_RUNS_STEP,
     )
+
+    monkeypatch.setattr(tag_step, "BATCH_ROWS", 7)
 
     sources = _sources(tmp_path)
     day2 = _next_night()
@@ -274,8 +279,10 @@ def test_unchanged_rows_keep_their_verdict_and_the_outputs_equal_a_full_validati
     assert two["validate"]["evaluated_by_gx"] + two["validate"]["carried"] == n
     assert two["validate"]["quarantined"] == ref["validate"]["quarantined"] == 1 + 4
     assert two["validate_tagged"]["carried"] > 0 and ref["validate_tagged"]["carried"] == 0
+    # Tags of reused rows come from day one's tagged rows, the rest through the cache.
+    assert two["tag"]["carried"] >= two["validate"]["carried"] > 0 and ref["tag"]["carried"] == 0
 
-    for step in (VALIDATED_STEP, TAGGED_VALID_STEP):
+    for step in (VALIDATED_STEP, TAGGED_STEP, TAGGED_VALID_STEP):
         a, b = _table(inc, step, D2), _table(cold, step, D2)
         assert a.num_rows == b.num_rows
         for name in b.column_names:

@@ -2,7 +2,9 @@
 for every validated posting of a date (``work/validated`` to ``work/tagged``).
 
 Only new text is tagged: results are cached by content hash, per tagger
-version (``jobmarket.incremental.tag_cache``).
+version (``jobmarket.incremental.tag_cache``). A row the parse step took
+unchanged from an earlier date takes that date's tags and version id
+without its text being read (:func:`_carried`).
 """
 
 from __future__ import annotations
@@ -56,6 +58,37 @@ def _tag_record(res: dict) -> dict[str, Any]:
     }
 
 
+def _carried(lake: Lake, dt: date, posting_ids: list, version: str):
+    """(tags of the earlier date, {row of today: row there}) for the rows the
+    parse step reused unchanged from that date (``work/parse_keys``): the
+    same title, description and every field of the version id, so the same
+    tags (this tagger version) and the same version id. Only posting ids
+    unique on both dates are carried; the rest go through the cache."""
+    from collections import Counter
+
+    from jobmarket.core.lake import read_parquet
+    from jobmarket.incremental.parse_reuse import reused_rows
+
+    source_dt, keys = reused_rows(lake, dt)
+    if source_dt is None:
+        return None, {}
+    path = lake.partition_dir(f"work/{TAGGED_STEP}", source_dt) / "part-0.parquet"
+    if not path.is_file():
+        return None, {}
+    earlier = read_parquet(path, columns=["posting_id", *tag_names(), "version_id"])
+    if set(earlier.column("tagger_version").unique().to_pylist()) != {version}:
+        return None, {}
+    key_ids = keys.column("posting_id").to_pylist()
+    parsed = Counter(key_ids)
+    reused = {p for p, r in zip(key_ids, keys.column("reused").to_pylist(), strict=True) if r and parsed[p] == 1}
+    before_ids = earlier.column("posting_id").to_pylist()
+    before = Counter(before_ids)
+    at = {p: j for j, p in enumerate(before_ids) if before[p] == 1 and p in reused}
+    today = Counter(posting_ids)
+    rows = {i: at[p] for i, p in enumerate(posting_ids) if today[p] == 1 and p in at}
+    return earlier, rows
+
+
 @releases_memory
 def tag_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any]:
     """Tag every validated posting of ``dt`` (only new text is actually tagged).
@@ -72,16 +105,21 @@ def tag_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any]:
     cache = TagCache(lake, TAGGER_VERSION)
     schema = TAGGED.arrow_schema()
     names = tag_names()
-    rows = hits = newly = 0
+    rows = hits = newly = carried_rows = 0
     archetypes: Counter = Counter()
+    pf = parquet_file(path)
+    earlier, carried = _carried(lake, dt, pf.read(columns=["posting_id"]).column(0).to_pylist(), TAGGER_VERSION)
     with lake.partition_writer(f"work/{TAGGED_STEP}", dt, schema) as writer:
-        for batch in parquet_file(path).iter_batches(batch_size=BATCH_ROWS):
+        for batch in pf.iter_batches(batch_size=BATCH_ROWS):
             table = pa.Table.from_batches([batch])
+            here = [(i, carried.get(rows + i)) for i in range(table.num_rows)]
+            mine = [i for i, j in here if j is None]  # rows tagged here (cache or tagger)
+            todo = table if len(mine) == table.num_rows else table.take(pa.array(mine, type=pa.int64()))
             refs: list[tuple[int, int]] = []
             fresh: list[dict[str, Any]] = []
             fresh_at: dict[str, int] = {}
             for title, description in zip(
-                table.column("title").to_pylist(), table.column("description").to_pylist(), strict=True
+                todo.column("title").to_pylist(), todo.column("description").to_pylist(), strict=True
             ):
                 key = tag_key(title, description)
                 ref = cache.index.get(key)
@@ -99,10 +137,19 @@ def tag_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any]:
                 newly += len(fresh)
                 last = len(cache.tables) - 1
                 refs = [(last, j) if ti < 0 else (ti, j) for ti, j in refs]
-            tags = cache.columns(refs)
-            for name in names:
+            tags = cache.columns(refs).select(names)
+            tags = tags.append_column("version_id", pa.array(version_ids(todo), type=pa.string()))
+            if len(mine) < table.num_rows:  # carried rows' tags from the earlier date, in row order
+                old = earlier.take(pa.array([j for _, j in here if j is not None], type=pa.int64()))
+                tags = pa.concat_tables([tags, old.select(tags.column_names).cast(tags.schema)])
+                order, k_mine, k_old = [], 0, len(mine)
+                for _, j in here:
+                    order.append(k_old if j is not None else k_mine)
+                    k_old, k_mine = (k_old + 1, k_mine) if j is not None else (k_old, k_mine + 1)
+                tags = tags.take(pa.array(order, type=pa.int64()))
+                carried_rows += table.num_rows - len(mine)
+            for name in (*names, "version_id"):
                 table = table.append_column(schema.field(name), tags.column(name))
-            table = table.append_column(schema.field("version_id"), pa.array(version_ids(table), type=pa.string()))
             writer.write_table(table.select(TAGGED.column_names).cast(schema))
             archetypes.update(tags.column("archetype").to_pylist())
             rows += table.num_rows
@@ -112,5 +159,6 @@ def tag_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any]:
         "tagged": rows,
         "newly_tagged": newly,
         "from_cache": hits,
+        "carried": carried_rows,
         "archetypes": dict(archetypes),
     }
