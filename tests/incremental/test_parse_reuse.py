@@ -353,3 +353,55 @@ def test_parse_clusters_equal_clustering_the_whole_rows(tmp_path):
     cluster = {r["native_id"]: r["dup_cluster_id"] for r in rows}
     for original, dup in copies:
         assert cluster[original] == cluster[dup], "a republished copy must share its original's cluster"
+
+
+def test_unchanged_duplicate_groups_keep_their_clusters_and_changed_ones_are_recomputed(tmp_path, monkeypatch):
+    """Night two re-clusters only the (company, title) groups whose postings
+    changed; the others keep night one's ids. Removing the smaller-id member
+    of a duplicate pair changes that group's id: the result must equal a cold
+    parse of night two either way."""
+    from jobmarket.normalize import dedup
+
+    plaid = json.loads(FILES[("lever", "plaid")].read_bytes())
+    pairs = []
+    for n, i in enumerate((9, 2, 14)):
+        c = copy.deepcopy(plaid[i])
+        c["id"] = f"00000000-0000-4000-8000-00000000020{n}"  # sorts before the originals' ids
+        c["hostedUrl"] = f"https://jobs.lever.co/plaid/{c['id']}"
+        pairs.append((plaid[i]["id"], c["id"]))
+        plaid.append(c)
+    night2 = [p for p in plaid if p["id"] != pairs[0][1]]  # the copy of #9 is gone
+    edited = next(k for k, p in enumerate(night2) if p["id"] == pairs[2][1])  # the copy of #14, edited
+    night2[edited] = dict(night2[edited], descriptionPlain=(night2[edited].get("descriptionPlain") or "") + " Hybrid.",
+                          description=(night2[edited].get("description") or "") + "<p>Hybrid.</p>")
+    doc = {"http": {"contact": "tests@example.invalid"}, "sources": {"lever": {
+        "family": "lever", "base_url": "http://127.0.0.1:1/lever", "robots": "exempt", "boards": ["plaid"]}}}
+    (tmp_path / "sources.yaml").write_text(yaml.safe_dump(doc))
+    sources = load_sources(tmp_path / "sources.yaml")
+    inc, cold = Lake(tmp_path / "inc"), Lake(tmp_path / "cold")
+    _land(inc, "lever", "plaid", D1, json.dumps(plaid).encode())
+    _land(inc, "lever", "plaid", D2, json.dumps(night2).encode())
+    _land(cold, "lever", "plaid", D2, json.dumps(night2).encode())
+    parse_date(D1, settings=Settings(lake=inc.root), sources=sources, run_id="r")
+
+    asked = []
+    real = dedup.assign_dup_clusters
+
+    def spy(rows, *args, unchanged=None, **kw):
+        def wrapped(key, members):
+            got = unchanged(key, members)
+            asked.append(got is not None)
+            return got
+        return real(rows, *args, unchanged=wrapped if unchanged else None, **kw)
+
+    import jobmarket.normalize as normalize_pkg
+
+    monkeypatch.setattr(normalize_pkg, "assign_dup_clusters", spy)
+    parse_date(D2, settings=Settings(lake=inc.root), sources=sources, run_id="r")
+    monkeypatch.undo()
+    parse_date(D2, settings=Settings(lake=cold.root), sources=sources, run_id="r")
+    warm, ref = _table(inc, NORMALIZED_STEP, D2), _table(cold, NORMALIZED_STEP, D2)
+    assert warm.column("dup_cluster_id").equals(ref.column("dup_cluster_id"))
+    assert True in asked and False in asked, asked  # some groups kept, the one that lost a member recomputed
+    cluster = dict(zip(ref.column("native_id").to_pylist(), ref.column("dup_cluster_id").to_pylist(), strict=True))
+    assert cluster[pairs[1][0]] == cluster[pairs[1][1]] and cluster[pairs[0][0]].endswith(pairs[0][0])

@@ -174,6 +174,10 @@ class Reuse:
             if r == len(rows):  # a repeat of the same object later in a response is not a new unit row
                 rows.append(j)
 
+    def read_columns(self, columns: list[str]):
+        """Columns of every row of the earlier parse, in its row order."""
+        return self._pf.read(columns=columns)
+
     def lookup(self, key: str) -> list[int] | None:
         return self.index.get(key)
 

@@ -238,12 +238,24 @@ def _has_text(row: Mapping[str, Any]) -> bool:
     return bool((row.get("description") or "").strip())
 
 
+def group_key(row: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(company key, normalized title) of a row, the group it is compared
+    within; None when either is empty (the row is its own cluster)."""
+    from jobmarket.normalize.company import company_key
+    from jobmarket.normalize.title import normalize_title
+
+    ckey = _field(row, "company_key", lambda r: company_key(r.get("source"), r.get("board"), r.get("company")))
+    tkey = _field(row, "title_norm", lambda r: normalize_title(r.get("title")))
+    return (ckey, tkey) if ckey and tkey else None
+
+
 def assign_dup_clusters(
     rows: Iterable[Mapping[str, Any]],
     threshold: float = THRESHOLD,
     *,
     signatures: dict[int, bytes] | None = None,
     texts: Callable[[list[int]], list[str | None]] | None = None,
+    unchanged: Callable[[tuple[str, str], list[int]], dict[int, str] | None] | None = None,
 ) -> list[str]:
     """One ``dup_cluster_id`` per row, in order (see the module doc).
 
@@ -256,24 +268,31 @@ def assign_dup_clusters(
     ``texts(indices)`` to fetch the few descriptions that need a signature,
     and ``signatures`` (row -> :func:`signature_bytes`) carried over from the
     night before; signatures computed here are added to that dict.
-    """
-    from jobmarket.normalize.company import company_key
-    from jobmarket.normalize.title import normalize_title
 
+    ``unchanged(key, members)`` may return the cluster ids of a whole
+    (company key, title) group whose rows are exactly those of an earlier
+    clustering (same postings, same content): a cluster never spans two
+    groups, so those ids are the ones this function would compute, and the
+    group is not compared again.
+    """
     rows = rows if isinstance(rows, Sequence) else list(rows)
     n = len(rows)
     ids = [str(r.get("posting_id") or f"row-{i}") for i, r in enumerate(rows)]
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, r in enumerate(rows):
-        ckey = _field(r, "company_key", lambda r: company_key(r.get("source"), r.get("board"), r.get("company")))
-        tkey = _field(r, "title_norm", lambda r: normalize_title(r.get("title")))
-        if ckey and tkey:
-            groups[(ckey, tkey)].append(i)
+        key = group_key(r)
+        if key is not None:
+            groups[key].append(i)
 
     uf = _UnionFind(n)
     compare: list[tuple[list[int], dict[int, frozenset]]] = []
-    for members in groups.values():
+    fixed: dict[int, str] = {}
+    for key, members in groups.items():
         if len(members) < 2:
+            continue
+        known = unchanged(key, members) if unchanged is not None else None
+        if known is not None:
+            fixed.update(known)
             continue
         places = {i: _places(rows[i]) for i in members}
         with_text = [i for i in members if _has_text(rows[i])]
@@ -319,7 +338,7 @@ def assign_dup_clusters(
         root = uf.find(i)
         if root not in smallest or ids[i] < smallest[root]:
             smallest[root] = ids[i]
-    return [smallest[uf.find(i)] for i in range(n)]
+    return [fixed[i] if i in fixed else smallest[uf.find(i)] for i in range(n)]
 
 
 def _matching_pairs(members: list[int], sigs: dict, threshold: float) -> list[tuple[int, int]]:

@@ -332,7 +332,7 @@ def _dup_clusters(path, out: _ParseOutput, reuse):
     from jobmarket.normalize import assign_dup_clusters
 
     cols = ["posting_id", "source", "board", "company", "title", "location", "remote", "workplace_type",
-            "company_key", "title_norm", "locations_json"]
+            "company_key", "title_norm", "locations_json"]  # group_key and _places read these
     pf = parquet_file(path)
     rows = pf.read(columns=cols).to_pylist()
     has_text = []
@@ -349,8 +349,35 @@ def _dup_clusters(path, out: _ParseOutput, reuse):
     # texts(idx) must answer in the order asked: the clustering pairs each
     # index with the text at the same position.
     clusters = assign_dup_clusters(rows, signatures=signatures, texts=lambda idx: Lake.take_rows(
-        path, idx, columns=["description"]).column("description").to_pylist())
+        path, idx, columns=["description"]).column("description").to_pylist(),
+        unchanged=_earlier_groups(rows, out, reuse))
     return clusters, [signatures.get(i) for i in range(len(rows))]
+
+
+def _earlier_groups(rows: list[dict[str, Any]], out: _ParseOutput, reuse):
+    """The ``unchanged`` test of ``assign_dup_clusters``: a (company key,
+    title) group whose rows were all taken unchanged from the earlier parse
+    and are exactly the postings that had that key there keeps the earlier
+    cluster ids (a cluster never spans two groups). None: no earlier parse."""
+    from jobmarket.normalize.dedup import group_key
+
+    if reuse is None or reuse.source_dt is None:
+        return None
+    cols = ["posting_id", "source", "board", "company", "title", "company_key", "title_norm", "dup_cluster_id"]
+    earlier = reuse.read_columns(cols).to_pylist()
+    before: dict[tuple[str, str], Counter] = {}
+    for r in earlier:
+        key = group_key(r)
+        if key is not None:
+            before.setdefault(key, Counter())[r["posting_id"]] += 1
+
+    def unchanged(key: tuple[str, str], members: list[int]) -> dict[int, str] | None:
+        prev = [out.prev_row[i] for i in members]
+        if min(prev) < 0 or before.get(key) != Counter(rows[i]["posting_id"] for i in members):
+            return None
+        return {i: earlier[j]["dup_cluster_id"] for i, j in zip(members, prev, strict=True)}
+
+    return unchanged
 
 
 def _add_board(lake: Lake, out: _ParseOutput, ledger: Ledger, source, board: str, d, manifest: dict,
