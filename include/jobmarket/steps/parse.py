@@ -359,23 +359,22 @@ def _earlier_groups(rows: list[dict[str, Any]], out: _ParseOutput, reuse):
     title) group whose rows were all taken unchanged from the earlier parse
     and are exactly the postings that had that key there keeps the earlier
     cluster ids (a cluster never spans two groups). None: no earlier parse."""
-    from jobmarket.normalize.dedup import group_key
-
     if reuse is None or reuse.source_dt is None:
         return None
-    cols = ["posting_id", "source", "board", "company", "title", "company_key", "title_norm", "dup_cluster_id"]
-    earlier = reuse.read_columns(cols).to_pylist()
+    # The stored company_key and title_norm are what dedup.group_key computes
+    # for these rows: the same parser version wrote them (parse_reuse).
+    t = reuse.read_columns(["posting_id", "company_key", "title_norm", "dup_cluster_id"])
+    ids, cluster = t.column("posting_id").to_pylist(), t.column("dup_cluster_id").to_pylist()
     before: dict[tuple[str, str], Counter] = {}
-    for r in earlier:
-        key = group_key(r)
-        if key is not None:
-            before.setdefault(key, Counter())[r["posting_id"]] += 1
+    for p, c, k in zip(ids, t.column("company_key").to_pylist(), t.column("title_norm").to_pylist(), strict=True):
+        if c and k:
+            before.setdefault((c, k), Counter())[p] += 1
 
     def unchanged(key: tuple[str, str], members: list[int]) -> dict[int, str] | None:
         prev = [out.prev_row[i] for i in members]
         if min(prev) < 0 or before.get(key) != Counter(rows[i]["posting_id"] for i in members):
             return None
-        return {i: earlier[j]["dup_cluster_id"] for i, j in zip(members, prev, strict=True)}
+        return {i: cluster[j] for i, j in zip(members, prev, strict=True)}
 
     return unchanged
 
