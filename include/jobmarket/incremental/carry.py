@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import date
 
 from jobmarket.core.lake import Lake, read_parquet, read_parquet_schema
-from jobmarket.incremental.parse_reuse import reused_rows
+from jobmarket.incremental.parse_reuse import reused_ids
 from jobmarket.incremental.version import package_files, version_of
 
 FINGERPRINT_KEY = b"jobmarket.suite_fingerprint"
@@ -53,7 +53,7 @@ def carried_mask(lake: Lake, dt: date, posting_ids: list, valid_step: str, fp: s
 
 
     n = len(posting_ids)
-    source_dt, keys = reused_rows(lake, dt)
+    source_dt, reused = reused_ids(lake, dt)
     if source_dt is None:
         return [False] * n
     valid_path = lake.partition_dir(f"work/{valid_step}", source_dt) / "part-0.parquet"
@@ -63,9 +63,6 @@ def carried_mask(lake: Lake, dt: date, posting_ids: list, valid_step: str, fp: s
     meta = read_parquet_schema(valid_path).metadata or {}
     if meta.get(FINGERPRINT_KEY, b"").decode() != fp:
         return [False] * n
-    key_ids = keys.column("posting_id").to_pylist()
-    parsed = Counter(key_ids)
-    reused = {p for p, r in zip(key_ids, keys.column("reused").to_pylist(), strict=True) if r and parsed[p] == 1}
     passed = set(read_parquet(valid_path, columns=["posting_id"]).column("posting_id").to_pylist())
     before = Counter(read_parquet(input_path, columns=["posting_id"]).column("posting_id").to_pylist())
     today = Counter(posting_ids)

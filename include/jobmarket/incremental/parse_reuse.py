@@ -119,6 +119,20 @@ def reused_rows(lake: Lake, dt: date):
     return date.fromisoformat(source.decode()), keys
 
 
+def reused_ids(lake: Lake, dt: date) -> tuple[date | None, set[str]]:
+    """(earlier date, posting ids) of the rows of ``dt`` the parse step took
+    unchanged from that date, leaving out ids parsed more than once on
+    ``dt`` (a repeated id cannot be matched to one earlier row)."""
+    from collections import Counter
+
+    source_dt, keys = reused_rows(lake, dt)
+    if source_dt is None:
+        return None, set()
+    ids = keys.column("posting_id").to_pylist()
+    seen = Counter(ids)
+    return source_dt, {p for p, r in zip(ids, keys.column("reused").to_pylist(), strict=True) if r and seen[p] == 1}
+
+
 class Reuse:
     """The latest earlier parse of the same parser version, indexed by key."""
 

@@ -240,12 +240,7 @@ class _ParseOutput:
         for ctx, n in zip(ctxs, entry["file_rows"], strict=True):
             for _ in range(n):
                 self.pending.append((j, None))
-                self.unit_key.append(reuse.unit_keys[j])
-                self.unit_row.append(reuse.unit_rows[j])
-                self.reusable.append(True)
-                self.reused.append(True)
-                self.prev_row.append(j)
-                self.pending_fetched.append(ctx.fetched_at)
+                self._key(reuse.unit_keys[j], reuse.unit_rows[j], True, ctx, j)
                 j += 1
         n = j - entry["first_row"]
         self.reused_rows += n

@@ -64,12 +64,10 @@ def _carried(lake: Lake, dt: date, posting_ids: list, version: str):
     same title, description and every field of the version id, so the same
     tags (this tagger version) and the same version id. Only posting ids
     unique on both dates are carried; the rest go through the cache."""
-    from collections import Counter
-
     from jobmarket.core.lake import read_parquet
-    from jobmarket.incremental.parse_reuse import reused_rows
+    from jobmarket.incremental.parse_reuse import reused_ids
 
-    source_dt, keys = reused_rows(lake, dt)
+    source_dt, reused = reused_ids(lake, dt)
     if source_dt is None:
         return None, {}
     path = lake.partition_dir(f"work/{TAGGED_STEP}", source_dt) / "part-0.parquet"
@@ -78,9 +76,6 @@ def _carried(lake: Lake, dt: date, posting_ids: list, version: str):
     earlier = read_parquet(path, columns=["posting_id", *tag_names(), "version_id"])
     if set(earlier.column("tagger_version").unique().to_pylist()) != {version}:
         return None, {}
-    key_ids = keys.column("posting_id").to_pylist()
-    parsed = Counter(key_ids)
-    reused = {p for p, r in zip(key_ids, keys.column("reused").to_pylist(), strict=True) if r and parsed[p] == 1}
     before_ids = earlier.column("posting_id").to_pylist()
     before = Counter(before_ids)
     at = {p: j for j, p in enumerate(before_ids) if before[p] == 1 and p in reused}
@@ -96,6 +91,7 @@ def tag_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any]:
     Reads and writes in batches of rows, so the descriptions of a large night
     are never all in memory as Python strings.
     """
+    import numpy as np
     import pyarrow as pa
     from jobmarket.tagger import TAGGER_VERSION, tag
 
@@ -142,11 +138,11 @@ def tag_date(dt: date, *, settings: Settings | None = None) -> dict[str, Any]:
             if len(mine) < table.num_rows:  # carried rows' tags from the earlier date, in row order
                 old = earlier.take(pa.array([j for _, j in here if j is not None], type=pa.int64()))
                 tags = pa.concat_tables([tags, old.select(tags.column_names).cast(tags.schema)])
-                order, k_mine, k_old = [], 0, len(mine)
-                for _, j in here:
-                    order.append(k_old if j is not None else k_mine)
-                    k_old, k_mine = (k_old + 1, k_mine) if j is not None else (k_old, k_mine + 1)
-                tags = tags.take(pa.array(order, type=pa.int64()))
+                is_old = np.array([j is not None for _, j in here])
+                order = np.empty(len(here), dtype=np.int64)  # row i of the batch is row order[i] of tags
+                order[~is_old] = np.arange(len(mine))
+                order[is_old] = len(mine) + np.arange(len(here) - len(mine))
+                tags = tags.take(pa.array(order))
                 carried_rows += table.num_rows - len(mine)
             for name in (*names, "version_id"):
                 table = table.append_column(schema.field(name), tags.column(name))
