@@ -17,6 +17,49 @@ _BLANKS = re.compile(r"\n\s*\n+")
 _SPACE_LIKE = ("\t", "\r", "\f", "\v", "\u00a0", "\u200b")
 _SPACE_RUNS = re.compile("  +")
 _NEWLINE_RUNS = re.compile("\n\n\n+")
+# The references that make up nearly every "&" of real descriptions
+# (Greenhouse's entity-escaped HTML is ~90 "&lt;"/"&gt;" per posting).
+_COMMON_REFS = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#39;", "'"), ("&nbsp;", "\u00a0"))
+
+
+def _common_refs(text: str) -> list[tuple[str, str]] | None:
+    """The references of :data:`_COMMON_REFS` in ``text`` (``&amp;`` aside), or
+    None if some "&" starts none of them nor ``&amp;``."""
+    left = text.count("&") - text.count("&amp;")
+    found = []
+    for ref, char in _COMMON_REFS:
+        if not left:
+            break
+        n = text.count(ref)
+        if n:
+            found.append((ref, char))
+            left -= n
+    return None if left else found
+
+
+def unescape(text: str, *, scrubbed: bool = False) -> str:
+    """``html.unescape(text)``, in under half the time when every "&" starts
+    ``&amp;`` or one of :data:`_COMMON_REFS`.
+
+    Each reference starts at an "&" and holds no other, so two never overlap
+    and ``str.replace`` of each finds exactly the matches ``html.unescape``
+    would; ``&amp;`` goes last, so the "&" it yields never starts another.
+    Any other "&" (a numeric or rarer named reference, a bare "&") takes
+    ``html.unescape`` itself, which calls a Python function per reference.
+
+    ``scrubbed``: ``text`` is scrubbed and so must the result be. The fast
+    path only makes ``< > " ' & U+00A0``; ``html.unescape`` can make a
+    control character ("&#12;"), so its result is scrubbed again.
+    """
+    if "&" not in text:
+        return text
+    found = _common_refs(text)
+    if found is None:
+        out = _html.unescape(text)
+        return scrub(out) if scrubbed else out
+    for ref, char in found:
+        text = text.replace(ref, char)
+    return text.replace("&amp;", "&")
 
 
 def _squeeze(text: str) -> str:
@@ -52,9 +95,9 @@ def html_to_text(value: str | None) -> str | None:
         return None
     text = scrub(value)
     if "<" not in text and "&lt;" in text:
-        text = scrub(_html.unescape(text))  # "&#0;" unescapes to a control character
+        text = unescape(text, scrubbed=True)
     if "<" not in text:
-        out = _squeeze(scrub(_html.unescape(text)))
+        out = _squeeze(unescape(text, scrubbed=True))
         return out or None
     import lxml.html
     from lxml import etree
@@ -62,19 +105,16 @@ def html_to_text(value: str | None) -> str | None:
     try:
         root = lxml.html.fragment_fromstring(text, create_parent="div")
     except (etree.ParserError, ValueError):
-        out = _squeeze(scrub(_html.unescape(re.sub(r"<[^>]+>", " ", text))))
+        out = _squeeze(unescape(re.sub(r"<[^>]+>", " ", text), scrubbed=True))
         return out or None
-    # lxml picks the elements by name in C: the same ones, in the same order, as
-    # the XPath in html_to_text_reference (tests/normalize/reference.py), in a third of the time.
+    # lxml picks the elements by name in C: the same ones as the XPath and the
+    # walk over every node in html_to_text_reference (tests/normalize/reference.py);
+    # each block element's change is its own, so the order does not matter.
     for bad in list(root.iter(*_DROP_TAGS)):
         bad.drop_tree()
-    for el in root.iter():
-        tag = el.tag  # a function (not in the set) for comments and processing instructions
-        if tag in _BLOCK_TAGS:
-            el.tail = "\n" + (el.tail or "")
-            if tag == "li":
-                el.text = "- " + (el.text or "")
+    for el in root.iter(*_BLOCK_TAGS):
+        el.tail = "\n" + (el.tail or "")
+        if el.tag == "li":
+            el.text = "- " + (el.text or "")
     out = _squeeze(root.text_content())
     return out or None
-
-
