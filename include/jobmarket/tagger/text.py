@@ -101,14 +101,22 @@ def fix_mojibake(s: str) -> tuple[str, bool]:
         return s, False
     fixed = _MOJI_SEQ_RE.sub(_fix_seq, s)  # fast path for the common, sequence-local damage
     if _MOJIBAKE_RE.search(fixed):
-        import ftfy  # imported lazily: only bodies the fast path cannot repair pay for it
-
         lines = fixed.split("\n")
         for i, line in enumerate(lines):  # repair only the damaged lines: ftfy is slow on long text
             if _MOJIBAKE_RE.search(line):
-                lines[i] = ftfy.fix_text(line)
+                lines[i] = _ftfy_line(line)
         fixed = "\n".join(lines)
     return fixed, fixed != s
+
+
+@lru_cache(maxsize=8192)
+def _ftfy_line(line: str) -> str:
+    """``ftfy.fix_text`` of one damaged line (2 ms each). A damaged line is
+    usually a company's boilerplate (a broken bullet, "â¢", in its benefits
+    list), repeated in each of its postings: a night repairs each once."""
+    import ftfy  # imported lazily: only bodies the fast path cannot repair pay for it
+
+    return ftfy.fix_text(line)
 
 
 def _squeeze_blanks(s: str) -> str:
