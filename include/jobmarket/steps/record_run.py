@@ -19,6 +19,7 @@ from jobmarket.core.runctx import now
 from jobmarket.core.settings import Settings
 from jobmarket.ops.notify import compose, send
 from jobmarket.ops.runs import gate_rows, health_rows, summarize, write_run
+from jobmarket.quality.retention import archive_old_results, results_days
 from jobmarket.quality.runner import build_night_docs
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,9 @@ def record_run_date(dt: date, *, run_id: str = "cli", start: datetime | None = N
     row = summarize(lake, dt, run_id=run_id, start=start, end=now(), task_states=states)
     write_run(lake, row)
     # Data Docs once per night: the pages of every result this run stored
-    # (its validation steps' and the curated audit's) and the index.
+    # (its validation steps' and the curated audit's) and the index, after
+    # results older than the window left GX's store (its listing grows with them).
+    archive_old_results(lake, dt, results_days())
     docs = build_night_docs(lake, run_name=f"{dt}__{run_id}", since=start)
     sent: list[str] = []
     if notify:
