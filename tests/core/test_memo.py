@@ -5,6 +5,7 @@ stale or unwritable cache only costs a rebuild."""
 from __future__ import annotations
 
 import os
+import time
 from datetime import date
 
 import pytest
@@ -24,7 +25,14 @@ def test_memoized_builds_once_then_reads_back(tmp_path, monkeypatch):
     assert first == again == {"a": (1, "x", None), "b": [2.5, True]} and len(calls) == 1
     memo.memoized("thing", "k2", build)  # another key (new release, edited list): rebuilt
     assert len(calls) == 2
-    assert [p.name for p in tmp_path.iterdir()] == ["thing-k2.marshal"], "the stale version is removed"
+    # two releases on one host keep their own files instead of deleting each other's
+    memo.memoized("thing", "k1", build)
+    assert len(calls) == 2
+    for key in ("k3", "k4"):
+        time.sleep(0.01)  # distinct modification times
+        memo.memoized("thing", key, build)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["thing-k2.marshal", "thing-k3.marshal", "thing-k4.marshal"], "the oldest version stays"
 
 
 def test_a_corrupt_cache_is_rebuilt_and_replaced(tmp_path, monkeypatch):

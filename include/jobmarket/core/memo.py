@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+KEEP_VERSIONS = 3  # files kept per name (the newest first)
 
 
 def cache_dir() -> Path:
@@ -78,9 +79,11 @@ def memoized(name: str, key: str, build: Callable[[], T]) -> T:
         with os.fdopen(fd, "wb") as fh:
             marshal.dump(value, fh)
         os.replace(tmp, path)  # readers see the old file or the whole new one
-        for old in path.parent.glob(f"{name}-*.marshal"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        # Older versions go, but not the last few: two releases (or checkouts)
+        # on one host would otherwise delete each other's file at every run.
+        versions = sorted(path.parent.glob(f"{name}-*.marshal"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in [v for v in versions if v != path][KEEP_VERSIONS - 1:]:
+            old.unlink(missing_ok=True)
     except (OSError, ValueError) as exc:
         log.info("not caching %s (%s): it is rebuilt in every process", name, exc)
         try:
