@@ -34,7 +34,12 @@ def _one_night(lake) -> Path:
     from jobmarket.core.schema import NORMALIZED
     from jobmarket.quality import runner
     from jobmarket.quality.config import load_quality
-    from jobmarket.quality.suites import ROW, build_normalized_suite, normalized_parameters, validation_frame
+    from jobmarket.quality.suites import (
+        ROW,
+        build_normalized_suite,
+        normalized_parameters,
+        validation_frame,
+    )
     from jobmarket.sources import BoardContext, get_adapter
 
     rows = get_adapter("lever").parse(LEVER_PLAID.read_bytes(), BoardContext(family="lever", board="plaid"))
@@ -90,11 +95,11 @@ def main() -> int:
             runner.build_night_docs(lake, run_name=f"{D}__bench")  # warm: GX's templates, the context
             store = runner.project_root(lake) / "gx/uncommitted/validations"
             n_all = sum(1 for _ in store.rglob("*.json"))
-            kept_all = _cpu(lambda: runner.build_night_docs(lake, run_name=f"{D}__bench"))
+            kept_all = _cpu(lambda lake=lake: runner.build_night_docs(lake, run_name=f"{D}__bench"))
             archive_old_results(lake, D, 31)
             n_kept = sum(1 for _ in store.rglob("*.json"))
             runner.build_night_docs(lake, run_name=f"{D}__bench")  # (GX drops the archived pages once)
-            archived = _cpu(lambda: runner.build_night_docs(lake, run_name=f"{D}__bench"))
+            archived = _cpu(lambda lake=lake: runner.build_night_docs(lake, run_name=f"{D}__bench"))
             print(f"| {nights} | {n_all} | {kept_all:.2f} | {archived:.2f} | {n_kept} |")
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0

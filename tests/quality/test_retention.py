@@ -22,7 +22,12 @@ def _validate(lake: Lake, runs: list[str]) -> None:
     import pyarrow as pa
     from jobmarket.core.schema import NORMALIZED
     from jobmarket.quality.config import load_quality
-    from jobmarket.quality.suites import ROW, build_normalized_suite, normalized_parameters, validation_frame
+    from jobmarket.quality.suites import (
+        ROW,
+        build_normalized_suite,
+        normalized_parameters,
+        validation_frame,
+    )
     from jobmarket.sources import BoardContext, get_adapter
 
     rows = get_adapter("lever").parse(LEVER_PLAID.read_bytes(), BoardContext(family="lever", board="plaid"))[:3]
