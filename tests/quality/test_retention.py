@@ -105,7 +105,9 @@ def test_archiving_on_an_s3_lake_moves_the_objects(s3_lake, tmp_path, monkeypatc
         return {i.path.split("/")[-3] for i in infos if i.type == pafs.FileType.File and i.path.endswith(".json")}
 
     assert remote(retention.RESULTS) == {old, new}
-    assert retention.archive_old_results(lake, D, 31) == 1
+    # a worker whose copy has never seen these results still archives them (it pulls first)
+    monkeypatch.setenv("JOBMARKET_LOCAL_DIR", str(tmp_path / "record-worker"))
+    assert retention.archive_old_results(Lake(s3_lake), D, 31) == 1
     assert remote(retention.RESULTS) == {new}
     assert remote(retention.ARCHIVE) == {old}
 

@@ -113,7 +113,6 @@ def push(lake: Lake, root: Path) -> int:
     return n
 
 
-
 def move_remote(lake: Lake, root: Path, moves: list[tuple[str, str]]) -> None:
     """Files moved in the local copy (``(old, new)`` paths under ``root``),
     moved in the lake too: the new object is written before the old one is
@@ -132,6 +131,7 @@ def move_remote(lake: Lake, root: Path, moves: list[tuple[str, str]]) -> None:
             pass  # never pushed (a copy that had not synced yet)
         state.pop(old, None)
     _write_state(root, state)
+
 
 class SyncToLakeAction(ValidationAction):
     """The last action of a checkpoint on an object-store lake: upload what

@@ -64,6 +64,10 @@ def archive_old_results(lake: Lake, dt: date, days: int | None = DEFAULT_DAYS) -
     if days is None:
         return 0
     root = project_root(lake)
+    if not lake.is_local:  # this worker's copy may lack other workers' results
+        from jobmarket.quality.gx_store import pull
+
+        pull(lake, root)
     store = root / RESULTS
     if not store.is_dir():
         return 0
