@@ -71,10 +71,21 @@ def test_old_results_leave_the_store_and_the_site_for_the_archive(tmp_path):
     old_pages = [p for p in (site / "validations").rglob("*.html") if any(r in str(p) for r in old)]
     assert len(old_pages) == 2
 
+    # results stored without a run name (the curated audit's checkpoint): one
+    # from before every kept night, one from after them
+    store = root / retention.RESULTS
+    result = next(store.rglob("*.json"))
+    undated = {}
+    for when in ("20000101T000000.000000Z", "29990101T000000.000000Z"):
+        undated[when] = store / "curated_source_health" / "__none__" / when / result.name
+        undated[when].parent.mkdir(parents=True)
+        undated[when].write_bytes(result.read_bytes())
+
     assert retention.archive_old_results(lake, D, None) == 0  # "off"
-    assert retention.archive_old_results(lake, D, 31) == 2
-    assert _runs(root, retention.RESULTS) == set(kept)
-    assert _runs(root, retention.ARCHIVE) == set(old)
+    assert retention.archive_old_results(lake, D, 31) == 3
+    assert _runs(root, retention.RESULTS) == {*kept, "__none__"}
+    assert _runs(root, retention.ARCHIVE) == {*old, "__none__"}
+    assert not undated["20000101T000000.000000Z"].exists() and undated["29990101T000000.000000Z"].is_file()
     assert retention.archive_old_results(lake, D, 31) == 0  # nothing left to move
 
     runner.build_night_docs(lake, run_name=f"{D}__t")
@@ -83,7 +94,7 @@ def test_old_results_leave_the_store_and_the_site_for_the_archive(tmp_path):
     assert not any(r in index for r in old), "an archived result is still on the index"
     # GX drops the pages of results its store no longer holds; the results stay in the archive
     assert not any(p.exists() for p in old_pages)
-    assert len(list((root / retention.ARCHIVE).rglob("*.json"))) == 2
+    assert len(list((root / retention.ARCHIVE).rglob("*.json"))) == 3
 
     # a backfill of an old date archives nothing newer than itself
     assert retention.archive_old_results(lake, D - timedelta(days=60), 31) == 0

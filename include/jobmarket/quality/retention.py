@@ -18,7 +18,10 @@ building the whole site (GX's ``context.build_data_docs()``).
 A run's date is the start of its run name (``<date>__<run id>``, see
 ``record_run``), never the clock: a backfill of an old date archives nothing
 newer than itself, and the next night archives the backfill's results
-(already built into pages by the backfill's own record step).
+(already built into pages by the backfill's own record step). Results stored
+without a run name (the curated audit's, under ``__none__``) follow the
+nights around them: they go when their run time is older than that of every
+dated run kept.
 """
 
 from __future__ import annotations
@@ -59,8 +62,8 @@ def run_date(run_name: str) -> date | None:
 
 def archive_old_results(lake: Lake, dt: date, days: int | None = DEFAULT_DAYS) -> int:
     """Move the stored results of runs dated more than ``days`` before ``dt``
-    to the archive; returns how many result files moved. Run folders whose
-    name carries no date (not written by this pipeline) stay."""
+    to the archive, with the undated results stored before every kept one;
+    returns how many result files moved."""
     if days is None:
         return 0
     root = project_root(lake)
@@ -72,19 +75,30 @@ def archive_old_results(lake: Lake, dt: date, days: int | None = DEFAULT_DAYS) -
     if not store.is_dir():
         return 0
     cutoff = dt - timedelta(days=days)
+    runs = [r for suite in sorted(p for p in store.iterdir() if p.is_dir())
+            for r in sorted(p for p in suite.iterdir() if p.is_dir())]
+    dated = [(r, run_date(r.name)) for r in runs]
+    old = [r for r, when in dated if when is not None and when < cutoff]
+    # Results stored without a run name (GX's "__none__": the curated audit's
+    # checkpoint, run by the GX provider's operator) go with the nights stored
+    # before them: a run time older than every kept dated run's.
+    kept_times = [t.name for r, when in dated if when is not None and when >= cutoff
+                  for t in r.iterdir() if t.is_dir()]
+    earliest_kept = min(kept_times, default=None)
+    if earliest_kept is not None:
+        old += [t for r, when in dated if when is None
+                for t in sorted(r.iterdir()) if t.is_dir() and t.name < earliest_kept]
     moved: list[tuple[str, str]] = []
-    for suite in sorted(p for p in store.iterdir() if p.is_dir()):
-        for run in sorted(p for p in suite.iterdir() if p.is_dir()):
-            when = run_date(run.name)
-            if when is None or when >= cutoff:
-                continue
-            for f in sorted(p for p in run.rglob("*") if p.is_file()):
-                rel = f.relative_to(store)
-                target = root / ARCHIVE / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(f, target)
-                moved.append(((Path(RESULTS) / rel).as_posix(), (Path(ARCHIVE) / rel).as_posix()))
-            _remove_empty(run)
+    for folder in old:
+        for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+            rel = f.relative_to(store)
+            target = root / ARCHIVE / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, target)
+            moved.append(((Path(RESULTS) / rel).as_posix(), (Path(ARCHIVE) / rel).as_posix()))
+        _remove_empty(folder)
+        if folder.parent != store and folder.parent.parent != store and not any(folder.parent.iterdir()):
+            folder.parent.rmdir()  # an undated run's folder, emptied
     if moved and not lake.is_local:
         from jobmarket.quality.gx_store import move_remote
 
