@@ -115,16 +115,13 @@ def push(lake: Lake, root: Path) -> int:
 
 def move_remote(lake: Lake, root: Path, moves: list[tuple[str, str]]) -> None:
     """Files moved in the local copy (``(old, new)`` paths under ``root``),
-    moved in the lake too: the new object is written before the old one is
-    deleted, so a crash between the two leaves a copy, never none. Without
-    this, the next ``pull`` would bring the old paths back."""
+    moved in the lake too: ``push`` uploads the new paths before the old
+    objects are deleted, so a crash between the two leaves a copy, never
+    none. Without this, the next ``pull`` would bring the old paths back."""
+    push(lake, root)
     state = _read_state(root)
     base = remote_key(lake)
-    for old, new in moves:
-        with open(root / new, "rb") as src, lake.fs.open_output_stream(f"{base}/{new}") as dst:
-            dst.write(src.read())
-        st = (root / new).stat()
-        state[new] = [st.st_size, st.st_mtime_ns]
+    for old, _new in moves:
         try:
             lake.fs.delete_file(f"{base}/{old}")
         except FileNotFoundError:
