@@ -211,3 +211,46 @@ def test_one_normalized_checkpoint_serves_every_date(tmp_path):
     registered = _json.loads((runner.project_root(lake) / runner.REGISTERED).read_text())
     assert list(registered) == [f"nightly_{NORMALIZED_SUITE}"]
     assert len(stamps[0]) == 1 and stamps[1] == stamps[0], "the second date re-registered the checkpoint"
+
+
+def test_project_reads_no_config_variables_file(tmp_path):
+    """GX parses the config variables file at every lookup of a project
+    variable (about 70 times a checkpoint run); the project has none, so its
+    context must not read one: a file GX cannot parse changes nothing, and
+    an older project (with the setting) loses it on first use."""
+    from jobmarket.core.lake import Lake
+    from jobmarket.quality import runner
+
+    lake = Lake(tmp_path / "lake")
+    runner.gx_context(lake)
+    gx_dir = runner.project_root(lake) / "gx"
+    yml = gx_dir / "great_expectations.yml"
+    # An older project: the setting GX writes by default.
+    yml.write_text(yml.read_text().replace("config_variables_file_path:",
+                                           "config_variables_file_path: uncommitted/config_variables.yml", 1))
+    variables = gx_dir / "uncommitted" / "config_variables.yml"
+    variables.parent.mkdir(exist_ok=True)
+    variables.write_text("a: 1\n")
+    runner.gx_context(lake)
+    assert "uncommitted/config_variables.yml" not in yml.read_text()
+    variables.write_text("a: [unclosed\n")  # fails to parse if anything still reads it
+    ctx = runner.gx_context(lake)
+    assert ctx.variables.config_variables_file_path is None
+    assert ctx.variables.progress_bars is not None  # a lookup: would parse the broken file if still read
+    df = pd_frame()
+    vr = runner.run_suite(lake, df, _tiny_suite, "2026-08-22__t", ctx)
+    assert vr.success
+
+
+def pd_frame():
+    import pandas as pd
+    from jobmarket.quality.suites import ROW
+
+    return pd.DataFrame({"x": [1, 2, 3], ROW: [0, 1, 2]})
+
+
+def _tiny_suite():
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    return gx.ExpectationSuite(name="tiny", expectations=[gxe.ExpectColumnValuesToBeBetween(column="x", min_value=0)])
