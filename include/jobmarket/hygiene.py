@@ -69,6 +69,21 @@ def scrub_object(obj: Any, notes: list[str] | None = None, field: str | None = N
 _DUMPED_BAD = re.compile(r"\\(?:u(?:00[0189]|007f|d[89a-f]|fff[ef])|[bf])")
 
 
+# The same once msgspec has written it as UTF-8 (``parse_reuse.encoded_payload``):
+# C0 but tab/newline/return escaped (\b, \f, \u00XX), DEL as it is, C1 and
+# U+FFFE/U+FFFF as their UTF-8 bytes. It cannot write a lone surrogate (the
+# encoding fails instead), so those need no pattern.
+_ENCODED_BAD = re.compile(rb"\\(?:u00[01]|[bf])|\x7f|\xc2[\x80-\x9f]|\xef\xbf[\xbe\xbf]")
+
+
+def encoded_is_clean(encoded: bytes) -> bool:
+    """:func:`dumped_is_clean` for an object msgspec encoded as UTF-8 JSON. No
+    string is longer in characters than the whole encoding is in bytes, so
+    the length test is safe; an escaped backslash followed by ``b``, ``f`` or
+    ``u00`` gives a false alarm, which only means "scrub it"."""
+    return len(encoded) <= MAX_CHARS and _ENCODED_BAD.search(encoded) is None
+
+
 def dumped_is_clean(dumped: str) -> bool:
     """Whether the object ``json.dumps(obj)`` wrote as ``dumped`` would come
     out of :func:`scrub_posting` unchanged and without notes. A false answer

@@ -24,13 +24,15 @@ from jobmarket.core.lake import Lake, parquet_file, read_parquet, release_memory
 from jobmarket.core.runctx import is_stale
 from jobmarket.core.schema import NORMALIZED, SOURCE_HEALTH
 from jobmarket.core.settings import Settings
-from jobmarket.hygiene import dumped_is_clean
+from jobmarket.hygiene import dumped_is_clean, encoded_is_clean
 from jobmarket.incremental.board_reuse import Ledger, board_key, ledger_schema
 from jobmarket.incremental.normalize_cache import NormalizeCache, normalize_new
 from jobmarket.incremental.parse_reuse import (
     PAIR_KEY,
     REUSED_FROM_KEY,
     Reuse,
+    decode_body,
+    encoded_payload,
     keys_schema,
     object_key,
     object_payload,
@@ -130,12 +132,9 @@ def parse_board_units(lake: Lake, source, board: str, d, manifest: dict, reuse=N
     for f, ctx in files if files is not None else _board_files(source, board, manifest):
         parsed.add(f["name"])
         body = lake.read_raw(d, f["name"])
-        data = None
+        data, exact = None, False
         if adapter.splits or record_keys is not None:
-            try:
-                data = json.loads(body)
-            except (ValueError, UnicodeDecodeError):
-                data = None
+            data, exact = decode_body(body)
             if record_keys is not None and data is not None:
                 record_keys |= keys_of(data) or set()
         if adapter.splits:
@@ -144,10 +143,11 @@ def parse_board_units(lake: Lake, source, board: str, d, manifest: dict, reuse=N
             items = adapter.items(data, ctx)
             seen = Parsed()
             for obj in items:
-                payload = object_payload(obj)
+                payload = encoded_payload(obj) if exact else object_payload(obj)
                 key = object_key(ctx.family, board, ctx.company, obj, payload)
                 hit = reuse.lookup(key) if reuse is not None else None
-                one = Parsed(rows=[{}]) if hit is not None else adapter.one(obj, ctx, clean=dumped_is_clean(payload))
+                clean = hit is None and (encoded_is_clean(payload) if exact else dumped_is_clean(payload))
+                one = Parsed(rows=[{}]) if hit is not None else adapter.one(obj, ctx, clean=clean)
                 seen.extend(one)
                 out.append((key, ctx, hit, []) if hit is not None else (key, ctx, one.rows, one.rejected))
             schema_changed(seen, len(items), ctx)
