@@ -190,10 +190,7 @@ class _ParseOutput:
         schema = NORMALIZED.arrow_schema()
         i = schema.get_field_index("dup_cluster_id")  # set once every row is known
         self.schema = schema.set(i, schema.field(i).with_nullable(True))
-        # A staging file, read once (for the duplicate clusters) and deleted:
-        # uncompressed, it costs a third of zstd's CPU to write and half to
-        # read back (3.4x the disk, for the few seconds it lives).
-        self.writer = pq.ParquetWriter(path, self.schema, compression="none", use_dictionary=True)
+        self.writer = pq.ParquetWriter(path, self.schema, compression="zstd", use_dictionary=True)
         self.unit_key: list[str] = []
         self.unit_row: list[int] = []
         self.reusable: list[bool] = []
