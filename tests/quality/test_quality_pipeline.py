@@ -222,7 +222,7 @@ def test_project_reads_no_config_variables_file(tmp_path):
     from jobmarket.quality import runner
 
     lake = Lake(tmp_path / "lake")
-    runner.gx_context(lake)
+    assert runner.run_suite(lake, pd_frame(), _tiny_suite, "2026-08-21__t").success  # registers an asset
     gx_dir = runner.project_root(lake) / "gx"
     yml = gx_dir / "great_expectations.yml"
     # An older project: the setting GX writes by default.
@@ -236,6 +236,7 @@ def test_project_reads_no_config_variables_file(tmp_path):
     variables.write_text("a: [unclosed\n")  # fails to parse if anything still reads it
     ctx = runner.gx_context(lake)
     assert ctx.variables.config_variables_file_path is None
+    assert ctx.data_sources.get(runner.DATASOURCE).get_asset("tiny")  # the rest of the project is kept
     assert ctx.variables.progress_bars is not None  # a lookup: would parse the broken file if still read
     df = pd_frame()
     vr = runner.run_suite(lake, df, _tiny_suite, "2026-08-22__t", ctx)

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -56,18 +59,39 @@ def gx_context(lake: Lake):
         from jobmarket.quality.gx_store import pull
 
         pull(lake, root)
+    fresh = _drop_config_variables(root)
     ctx = gx.get_context(mode="file", project_root_dir=str(root))
-    if ctx.variables.config_variables_file_path:
-        # GX reads and YAML-parses the config variables file again at every
-        # lookup of a project variable, about 70 times per checkpoint run
-        # (0.1-0.2 CPU s each time). The project has no config variables, so
-        # the setting is removed once and saved; this context is opened
-        # again so that it skips the file too.
-        ctx.variables.config_variables_file_path = None
-        ctx.variables.save()
+    if not fresh and _drop_config_variables(root):  # GX has just created the project
         ctx = gx.get_context(mode="file", project_root_dir=str(root))
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     return ctx
+
+
+_CONFIG_VARIABLES = re.compile(r"^config_variables_file_path: *\S.*$", re.MULTILINE)
+
+
+def _drop_config_variables(root: Path) -> bool:
+    """Remove ``config_variables_file_path`` from the project's
+    ``great_expectations.yml``; whether the file exists without it now.
+
+    GX reads and YAML-parses the config variables file again at every lookup
+    of a project variable, about 70 times per checkpoint run (0.1-0.2 CPU s
+    each time), and the project has no config variables. The line is edited
+    in the text and the file replaced in one rename: GX's own save rewrites
+    the file in place from its in-memory config, so a process opening the
+    project at that moment (parallel validation tasks on the first night
+    after an upgrade) could read half a file, and a stale config could undo
+    another process's asset."""
+    yml = root / "gx" / "great_expectations.yml"
+    try:
+        text = yml.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    if _CONFIG_VARIABLES.search(text):
+        tmp = yml.with_name(f".{yml.name}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp.write_text(_CONFIG_VARIABLES.sub("config_variables_file_path:", text), encoding="utf-8")
+        os.replace(tmp, yml)
+    return True
 
 
 def lake_actions(lake: Lake) -> list:
