@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from faultserver import Reply, board_path, job_ids, make_sources, recorded
+from faultserver import DT, Reply, board_path, job_ids, make_sources, recorded
 from jobmarket.steps.scrape import SourceFailed
 
 GOOD, OTHER = "citig", "cuyana"
@@ -149,3 +149,51 @@ def test_a_crash_in_one_board_does_not_stop_the_others(server, scrape, manifest)
         summary, _ = scrape(make_sources({"gh": (server.url, ["boom", GOOD])}), client=client)
     assert summary["boards"] == {"boom": "failed", GOOD: "ok"}
     assert "scrape crashed: RuntimeError: adapter bug" in manifest("boom")["error"]
+
+
+def test_json_nested_too_deeply_fails_the_board_or_the_posting(server, scrape, parse, fault_settings):
+    """Nesting deeper than Python recurses: a response that cannot be decoded
+    fails its board with a clear error; a posting that decodes but cannot be
+    scrubbed (800 levels and a control character) is quarantined alone."""
+    import pyarrow.parquet as pq
+    from jobmarket.core.lake import Lake
+    from jobmarket.quality.rejects import REJECTED_STEP
+
+    levels = 800
+    doc = json.loads(recorded(OTHER))
+    ids = {str(j["id"]) for j in doc["jobs"]}
+    deep_id = str(doc["jobs"][0]["id"])
+    # the control character makes the parse step scrub the object, which recurses once a level
+    doc["jobs"][0]["metadata"] = "PLACEHOLDER"
+    nested = b"[" * levels + b'"\\u0000"' + b"]" * levels
+    other = json.dumps(doc).encode().replace(b'"PLACEHOLDER"', nested)
+    undecodable = b'{"jobs": [], "meta": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    server.script(board_path(GOOD), Reply.json(undecodable))
+    server.script(board_path(OTHER), Reply.json(other))
+    sources = make_sources({"gh": (server.url, [GOOD, OTHER])})
+    scrape(sources)
+
+    health, rows = parse(sources)
+    assert health[GOOD]["status"] == "failed" and "not valid JSON" in health[GOOD]["error"]
+    assert "recursion" in health[GOOD]["error"]
+    assert health[OTHER]["status"] == "ok" and health[OTHER]["postings_found"] == len(ids)
+    assert {r["native_id"] for r in rows} == ids - {deep_id}, "every other posting is published"
+    lake = Lake(fault_settings.lake)
+    (rejected,) = pq.read_table(lake.partition_dir(f"work/{REJECTED_STEP}", DT) / "part-0.parquet").to_pylist()
+    assert rejected["posting_id"].endswith(deep_id)
+    assert rejected["failed_expectations"] == ["posting:nested_too_deeply"]
+    kept = json.loads(rejected["record_json"])["raw_object"]
+    assert kept["id"] == doc["jobs"][0]["id"] and json.dumps(kept["metadata"]).count("[") == levels
+
+
+def test_a_rejected_object_too_deep_to_write_keeps_its_reasons():
+    from jobmarket.quality.rejects import NESTED_TOO_DEEPLY, quarantine_row
+    from jobmarket.sources.base import Rejected
+
+    deep: list = []
+    for _ in range(5000):  # built without recursion; json.dumps of it cannot finish
+        deep = [deep]
+    row = quarantine_row(Rejected("greenhouse", "b", "7", ["posting:nested_too_deeply"], {}, {"id": 7, "x": deep}),
+                         DT, "t")
+    assert row["failed_expectations"] == ["posting:nested_too_deeply"] and row["posting_id"] == "greenhouse:b:7"
+    assert json.loads(row["record_json"]) == {"raw_object": NESTED_TOO_DEEPLY}

@@ -377,8 +377,9 @@ QUARANTINE = Table(
         Column("board", "string", True, "Board of the row."),
         Column("failed_expectations", "list<string>", False,
                "Names of the row-level expectations the row failed, or why the parse step rejected the posting "
-               "object: `<field>:missing`, `posting:not_an_object`, `<column>:not_null` / `<column>:type` (the "
-               "Parquet schema's constraint), `parser_error`, `normalize_error`."),
+               "object: `<field>:missing`, `posting:not_an_object`, `posting:nested_too_deeply`, "
+               "`<column>:not_null` / `<column>:type` (the Parquet schema's constraint), `parser_error`, "
+               "`normalize_error`."),
         Column("offending_values_json", "string", False, "The failing columns' values, as a JSON object."),
         Column("record_json", "string", False,
                "The whole normalized record, as JSON, so nothing is lost; for a posting rejected at parse, "

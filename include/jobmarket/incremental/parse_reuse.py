@@ -83,7 +83,7 @@ def decode_body(body: bytes) -> tuple[Any, bool]:
         pass
     try:
         return json.loads(body), False
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # nested too deeply: load_json names the board
         return None, False
 
 

@@ -71,7 +71,7 @@ def raw_keys(lake: Lake, family: str, dt: date, *, use_cache: bool = True,
         for name in manifest.get("landed", []):
             try:
                 doc = json.loads(lake.read_raw(d, name))
-            except (OSError, ValueError, EOFError) as exc:
+            except (OSError, ValueError, EOFError, RecursionError) as exc:
                 log.debug("%s/%s %s: not JSON (%s)", family, board, name, exc)
                 continue
             keys |= record_keys(doc) or set()

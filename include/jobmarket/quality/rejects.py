@@ -19,6 +19,9 @@ from typing import Any
 from jobmarket.core.lake import read_parquet
 
 REJECTED_STEP = "rejected"
+# What the quarantine keeps of an object too deeply nested to write as JSON
+# (the raw response it came from stays in the lake).
+NESTED_TOO_DEEPLY = "<nested too deeply to write as JSON: see the raw response>"
 
 
 def quarantine_row(rejected, dt: date | None, run_id: str) -> dict[str, Any]:
@@ -27,6 +30,11 @@ def quarantine_row(rejected, dt: date | None, run_id: str) -> dict[str, Any]:
     record = {"raw_object": rejected.raw}
     if rejected.record is not None:
         record["record"] = rejected.record
+    try:
+        record_json = json.dumps(record, default=str, sort_keys=True, ensure_ascii=False)
+    except RecursionError:  # nested deeper than any JSON encoder recurses
+        record["raw_object"] = NESTED_TOO_DEEPLY
+        record_json = json.dumps(record, default=str, sort_keys=True, ensure_ascii=False)
     return {
         "scraped_date": dt,
         "posting_id": rejected.posting_id,
@@ -34,7 +42,7 @@ def quarantine_row(rejected, dt: date | None, run_id: str) -> dict[str, Any]:
         "board": rejected.board,
         "failed_expectations": list(rejected.reasons),
         "offending_values_json": json.dumps(rejected.detail, default=str, sort_keys=True, ensure_ascii=False),
-        "record_json": json.dumps(record, default=str, sort_keys=True, ensure_ascii=False),
+        "record_json": record_json,
         "run_id": run_id,
     }
 

@@ -142,7 +142,10 @@ class Adapter:
         that scrubbing would change nothing (``hygiene.dumped_is_clean``)."""
         from jobmarket.hygiene import scrub_posting
 
-        item, notes = (item, []) if clean else scrub_posting(item)
+        try:
+            item, notes = (item, []) if clean else scrub_posting(item)
+        except RecursionError:  # nested deeper than Python recurses: nothing in it can be read
+            return _rejected(ctx, item, RecordRejected("posting:nested_too_deeply", {}), self.id_field)
         if not isinstance(item, dict):
             return _rejected(ctx, item, RecordRejected("posting:not_an_object", {"type": type(item).__name__}),
                              self.id_field)

@@ -167,7 +167,7 @@ def parse_board_units(lake: Lake, source, board: str, d, manifest: dict, reuse=N
             if name not in parsed:
                 try:
                     record_keys |= keys_of(json.loads(lake.read_raw(d, name))) or set()
-                except (OSError, ValueError, EOFError):
+                except (OSError, ValueError, EOFError, RecursionError):
                     pass
     return out
 
