@@ -197,3 +197,26 @@ def test_a_rejected_object_too_deep_to_write_keeps_its_reasons():
                          DT, "t")
     assert row["failed_expectations"] == ["posting:nested_too_deeply"] and row["posting_id"] == "greenhouse:b:7"
     assert json.loads(row["record_json"]) == {"raw_object": NESTED_TOO_DEEPLY}
+
+
+def test_a_parser_crash_fails_its_board_and_the_others_publish(server, scrape, parse, monkeypatch):
+    from jobmarket.sources.registry import get_adapter
+
+    adapter = get_adapter("greenhouse")
+    items = type(adapter).items
+
+    def crashing(self, data, ctx):  # a parser bug that only this board's response triggers
+        if ctx.board == OTHER:
+            raise KeyError("unexpected")
+        return items(self, data, ctx)
+
+    monkeypatch.setattr(type(adapter), "items", crashing)
+    server.script(board_path(GOOD), Reply.json(recorded(GOOD)))
+    server.script(board_path(OTHER), Reply.json(recorded(OTHER)))
+    sources = make_sources({"gh": (server.url, [GOOD, OTHER])})
+    scrape(sources)
+
+    health, rows = parse(sources)
+    assert health[OTHER]["status"] == "failed"
+    assert "parser crashed: KeyError: 'unexpected'" in health[OTHER]["error"]
+    assert health[GOOD]["status"] == "ok" and {r["native_id"] for r in rows} == job_ids(recorded(GOOD))

@@ -321,6 +321,18 @@ def test_jsonld_page_without_markup_is_a_parse_error():
                       BoardContext("jsonld", "b"))
 
 
+def test_jsonld_block_nested_too_deeply_is_a_bad_block_not_a_crash():
+    adapter = get_adapter("jsonld")
+    deep = "[" * 100_000 + "]" * 100_000
+    block = '<script type="application/ld+json">%s</script>'
+    with pytest.raises(ParseError, match="not valid JSON: maximum recursion depth"):
+        adapter.parse((block % deep).encode(), BoardContext("jsonld", "b"))
+    posting = {"@type": "JobPosting", "title": "Data Engineer", "description": "<p>Spark pipelines</p>",
+               "url": "https://example.com/jobs/1", "hiringOrganization": {"name": "Example"}}
+    rows = adapter.parse((block % deep + block % json.dumps(posting)).encode(), BoardContext("jsonld", "b"))
+    assert [r["title"] for r in rows] == ["Data Engineer"], "the page's good block still parses"
+
+
 def test_arbeitnow_promo_line_is_dropped(fixtures_dir):
     for r in parse("arbeitnow", "arbeitnow/job_board_api_subset3_breteai.json"):
         assert "Arbeitnow" not in r["description"]

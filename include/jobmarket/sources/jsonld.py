@@ -113,11 +113,11 @@ def find_jobpostings(html: bytes | str, ctx: BoardContext) -> list[dict[str, Any
         if not text.strip():
             continue
         try:
-            doc = json.loads(text)
-        except ValueError as exc:
+            postings = list(_walk(json.loads(text)))  # a whole block or none of it
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than Python recurses
             bad.append(str(exc))
-            continue
-        found.extend(_walk(doc))
+        else:
+            found.extend(postings)
     for el in soup.find_all(attrs={"itemscope": True, "itemtype": re.compile(r"schema\.org/JobPosting", re.I)}):
         if el.find_parent(attrs={"itemscope": True, "itemtype": re.compile(r"schema\.org/JobPosting", re.I)}):
             continue

@@ -389,7 +389,13 @@ def _add_board(lake: Lake, out: _ParseOutput, ledger: Ledger, source, board: str
         records, rejected, per_file = out.add_carried(carried, ctxs), 0, carried["file_rows"]
         keys |= set(carried["record_keys"] or ())
     else:
-        units = parse_board_units(lake, source, board, d, manifest, out.reuse, keys, files)
+        try:
+            units = parse_board_units(lake, source, board, d, manifest, out.reuse, keys, files)
+        except ParseError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a parser bug costs its board, not the night; nothing was added
+            log.exception("%s/%s: the parser crashed", source.family, board)
+            raise ParseError(f"{source.family}/{board}: parser crashed: {type(exc).__name__}: {exc}") from exc
         records, rejected, per_file = out.add_board(units, ctxs)
     entry = {"family": source.family, "board": board, "board_key": key, "first_row": first, "file_rows": per_file,
              "record_keys": sorted(keys), "skippable": not rejected and all(out.reusable[first:])}
