@@ -25,8 +25,30 @@ BIG = 1_000_000
 OTHER_TYPES: tuple[Any, ...] = (0, -1, 1.5, True, False, "", "x", [], [1, "a", None], {}, 10**30)
 CONTROL = "\x00\x01\x08\x0b\x1b\x7f\x85\x9f"
 AN_OBJECT = {"label": "x", "nested": {"a": [1, None]}}
-KINDS = ("delete", "null", "type", "big", "control", "object", "surrogate", "bad_utf8")
+KINDS = ("delete", "null", "type", "big", "control", "object", "surrogate", "bad_utf8", "deep")
 _BAD_UTF8_MARK = "\ue000BADUTF8\ue000"
+# A value nested DEPTH levels deep, ending in a control character (so the
+# parse scrubs it, recursing once a level): 600 levels decode but cannot be
+# scrubbed; 100,000 cannot be decoded, so the whole response is bad. The
+# value stands in the document as a mark that the body's text replaces.
+DEPTHS = (600, 100_000)
+UNDECODABLE = 100_000
+
+
+def _deep_mark(depth: int) -> str:
+    return f"\ue000DEEP{depth}\ue000"
+
+
+def _with_deep(text: str, mutation: Mutation) -> str:
+    """The document's text with a deep mark replaced by its nested value;
+    a value too deep to decode makes the mutation one of the whole body."""
+    for depth in DEPTHS:
+        mark = json.dumps(_deep_mark(depth))
+        if mark in text:
+            text = text.replace(mark, "[" * depth + '"\\u0000"' + "]" * depth)
+            if depth >= UNDECODABLE:
+                mutation.scope = "body"
+    return text
 
 
 @dataclass(frozen=True)
@@ -189,6 +211,8 @@ def _value(kind: str, old: Any, draw) -> Any:
         return base[:at] + draw(st.sampled_from(["\ud800", "\udfff", "\udc80x"])) + base[at:]
     if kind == "bad_utf8":
         return (old if isinstance(old, str) else "text") + _BAD_UTF8_MARK
+    if kind == "deep":
+        return _deep_mark(draw(st.sampled_from(DEPTHS)))
     raise ValueError(kind)
 
 
@@ -232,7 +256,7 @@ def mutated(draw, case: Case) -> tuple[bytes, Mutation, Any]:
     else:
         parent = get(doc, path[:-1])
         parent[path[-1]] = _value(kind, parent[path[-1]], draw)
-    text = json.dumps(doc)
+    text = _with_deep(json.dumps(doc), mutation)
     body = text.encode()
     if _BAD_UTF8_MARK in text or json.dumps(_BAD_UTF8_MARK)[1:-1] in text:
         body = body.replace(json.dumps(_BAD_UTF8_MARK)[1:-1].encode(), b"\xff\xc3(\xed\xa0\x80")
@@ -260,8 +284,9 @@ def mutated_page(draw) -> tuple[bytes, Mutation, Any]:
     else:
         parent = get(holder, path[:-1])
         parent[path[-1]] = _value(kind, parent[path[-1]], draw)
-    text = json.dumps(holder["doc"]).replace("</", "<\\/")
+    mutation = Mutation(kind, path, "posting")
+    text = _with_deep(json.dumps(holder["doc"]), mutation).replace("</", "<\\/")
     body = (page[: m.start(2)] + text + page[m.end(2):]).encode()
     if json.dumps(_BAD_UTF8_MARK)[1:-1] in text:
         body = body.replace(json.dumps(_BAD_UTF8_MARK)[1:-1].encode(), b"\xff\xc3(")
-    return body, Mutation(kind, path, "posting"), holder["doc"]
+    return body, mutation, holder["doc"]

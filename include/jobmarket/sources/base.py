@@ -153,6 +153,8 @@ class Adapter:
             built = (build or self._one)(item, ctx)
         except RecordRejected as exc:
             return _rejected(ctx, item, exc, self.id_field)
+        except RecursionError:  # a parser walking a value nested deeper than Python recurses
+            return _rejected(ctx, item, RecordRejected("posting:nested_too_deeply", {}), self.id_field)
         except Exception as exc:  # noqa: BLE001 - one posting's content must not cost the board its others
             error = RecordRejected("parser_error", {"error": f"{type(exc).__name__}: {exc}"[:500]})
             return _rejected(ctx, item, error, self.id_field)
