@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as _html
 import re
+import threading
 
 from jobmarket.hygiene import scrub
 
@@ -83,6 +84,24 @@ def _squeeze(text: str) -> str:
     return text.strip()
 
 
+_PARSERS = threading.local()  # a parser keeps its last parse's error log: one per thread
+
+
+def _html_parser():
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        import lxml.html
+
+        parser = _PARSERS.parser = lxml.html.HTMLParser(huge_tree=True)
+    return parser
+
+
+def _tags_stripped(text: str) -> str | None:
+    """The words of HTML lxml could not make a tree of, without its structure."""
+    out = _squeeze(unescape(re.sub(r"<[^>]+>", " ", text), scrubbed=True))
+    return out or None
+
+
 def html_to_text(value: str | None) -> str | None:
     """Convert an HTML (or plain) description to text.
 
@@ -102,11 +121,16 @@ def html_to_text(value: str | None) -> str | None:
     import lxml.html
     from lxml import etree
 
+    parser = _html_parser()
     try:
-        root = lxml.html.fragment_fromstring(text, create_parent="div")
+        root = lxml.html.fragment_fromstring(text, create_parent="div", parser=parser)
     except (etree.ParserError, ValueError):
-        out = _squeeze(unescape(re.sub(r"<[^>]+>", " ", text), scrubbed=True))
-        return out or None
+        return _tags_stripped(text)
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        # Elements nested deeper than libxml2 builds (2,048 with huge_tree;
+        # 256 without, which a few hundred unclosed <span>s reach) are dropped
+        # from the tree with nothing but this log entry: keep the words.
+        return _tags_stripped(text)
     # lxml picks the elements by name in C: the same ones as the XPath and the
     # walk over every node in html_to_text_reference (tests/normalize/reference.py);
     # each block element's change is its own, so the order does not matter.

@@ -197,6 +197,20 @@ def test_html_to_text_corpora():
     assert not bad
 
 
+def test_html_to_text_keeps_text_nested_deeper_than_libxml2_builds():
+    """libxml2 drops elements nested deeper than its limit (256, or 2,048
+    with huge_tree) and only logs it; a few hundred unclosed inline tags, as
+    some editors leave them, reach the first. No word may be lost."""
+    unclosed = "".join(f"<span>w{i} " for i in range(400))
+    assert text_mod.html_to_text(unclosed).split() == [f"w{i}" for i in range(400)]
+    blocks = "<div>" * 300 + "<p>hello &amp; world</p><p>second</p>" + "</div>" * 300
+    assert text_mod.html_to_text(blocks) == "hello & world\nsecond"  # under 2,048: the structure stays
+    deeper = "<div>" * 5_000 + "<p>hello &amp; world</p><p>second</p>" + "</div>" * 5_000
+    assert text_mod.html_to_text(deeper) == "hello & world second"  # beyond: the words, without structure
+    escaped = "&lt;b&gt;" * 3_000 + "deep words" + "&lt;/b&gt;" * 3_000
+    assert text_mod.html_to_text(escaped) == "deep words"
+
+
 def test_squeeze_random():
     rng = random.Random(20260726)
     pieces = list(" \n\t\r\f\v\u00a0\u200b\x1c\x85\u2028\u3000\u2003ab-") + ["  ", "\n\n\n", " \n "]
