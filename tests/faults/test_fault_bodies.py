@@ -163,8 +163,10 @@ def test_json_nested_too_deeply_fails_the_board_or_the_posting(server, scrape, p
     doc = json.loads(recorded(OTHER))
     ids = {str(j["id"]) for j in doc["jobs"]}
     deep_id = str(doc["jobs"][0]["id"])
-    # the control character makes the parse step scrub the object, which recurses once a level
+    # the control character makes the parse step scrub the object, which recurses once a level;
+    # the lone surrogate stays in the unscrubbed object the quarantine keeps
     doc["jobs"][0]["metadata"] = "PLACEHOLDER"
+    doc["jobs"][0]["title"] += " \ud800"
     nested = b"[" * levels + b'"\\u0000"' + b"]" * levels
     other = json.dumps(doc).encode().replace(b'"PLACEHOLDER"', nested)
     undecodable = b'{"jobs": [], "meta": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
@@ -184,6 +186,7 @@ def test_json_nested_too_deeply_fails_the_board_or_the_posting(server, scrape, p
     assert rejected["failed_expectations"] == ["posting:nested_too_deeply"]
     kept = json.loads(rejected["record_json"])["raw_object"]
     assert kept["id"] == doc["jobs"][0]["id"] and json.dumps(kept["metadata"]).count("[") == levels
+    assert kept["title"] == doc["jobs"][0]["title"], "the lone surrogate is kept, escaped"
 
 
 def test_a_rejected_object_too_deep_to_write_keeps_its_reasons():
@@ -220,3 +223,26 @@ def test_a_parser_crash_fails_its_board_and_the_others_publish(server, scrape, p
     assert health[OTHER]["status"] == "failed"
     assert "parser crashed: KeyError: 'unexpected'" in health[OTHER]["error"]
     assert health[GOOD]["status"] == "ok" and {r["native_id"] for r in rows} == job_ids(recorded(GOOD))
+
+
+def test_a_lake_read_error_while_parsing_fails_the_step_not_the_board(server, scrape, parse, monkeypatch):
+    """An OSError reading raw (an object store dropping the connection) is the
+    lake's problem, not the board's: the step fails and is retried, rather
+    than publishing the night without that board."""
+    import pytest
+    from jobmarket.core.lake import Lake
+
+    read_raw = Lake.read_raw
+
+    def flaky(self, d, name):
+        if f"board={OTHER}" in str(d):
+            raise OSError("connection reset while reading raw")
+        return read_raw(self, d, name)
+
+    server.script(board_path(GOOD), Reply.json(recorded(GOOD)))
+    server.script(board_path(OTHER), Reply.json(recorded(OTHER)))
+    sources = make_sources({"gh": (server.url, [GOOD, OTHER])})
+    scrape(sources)
+    monkeypatch.setattr(Lake, "read_raw", flaky)
+    with pytest.raises(OSError, match="connection reset"):
+        parse(sources)

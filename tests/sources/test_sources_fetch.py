@@ -123,6 +123,21 @@ def test_workable_repeated_cursor_and_failed_page(fixtures_dir, board_server, cl
     assert "503" in down[-1].result.error
 
 
+def test_a_page_nested_too_deeply_is_a_failed_page_not_a_crash(fixtures_dir, board_server, client):
+    """A list page that cannot be decoded (nested deeper than Python
+    recurses) while paging: the board's fetch ends with that page landed and
+    an error saying why, like any other page that is not the family's JSON."""
+    deep = "[" * 100_000 + "]" * 100_000
+    board_server.add("/wk/api/v3/accounts/deep/jobs", '{"results": ' + deep + "}")
+    board_server.add("/an/api/job-board-api?page=1", '{"data": [], "links": ' + deep + "}")
+    for family, base, board, says in (("workable", "/wk", "deep", "not a Workable jobs page (RecursionError"),
+                                      ("arbeitnow", "/an", "all", "not an Arbeitnow page (RecursionError")):
+        source = make_source(family, board_server.url + base, boards=(board,))
+        plans = get_adapter(family).fetch(client, source, source.boards[0])
+        assert len(plans) == 1 and plans[0].result.status == 200, family  # the response itself arrived
+        assert says in plans[0].result.error
+
+
 def test_arbeitnow_pages_by_links_next_on_our_own_host(fixtures_dir, board_server, client):
     data = json.loads((BOARDS / "arbeitnow/job_board_api_subset3_breteai.json").read_bytes())
     live = "https://www.arbeitnow.com/api/job-board-api"

@@ -31,20 +31,32 @@ def quarantine_row(rejected, dt: date | None, run_id: str) -> dict[str, Any]:
     if rejected.record is not None:
         record["record"] = rejected.record
     try:
-        record_json = json.dumps(record, default=str, sort_keys=True, ensure_ascii=False)
+        record_json = _json_text(record)
     except RecursionError:  # nested deeper than any JSON encoder recurses
         record["raw_object"] = NESTED_TOO_DEEPLY
-        record_json = json.dumps(record, default=str, sort_keys=True, ensure_ascii=False)
+        record_json = _json_text(record)
     return {
         "scraped_date": dt,
         "posting_id": rejected.posting_id,
         "source": rejected.family,
         "board": rejected.board,
         "failed_expectations": list(rejected.reasons),
-        "offending_values_json": json.dumps(rejected.detail, default=str, sort_keys=True, ensure_ascii=False),
+        "offending_values_json": _json_text(rejected.detail),
         "record_json": record_json,
         "run_id": run_id,
     }
+
+
+def _json_text(value: Any) -> str:
+    """``value`` as JSON text that Parquet can store: readable UTF-8, or, when
+    it holds a lone surrogate (an object rejected before it could be
+    scrubbed), ASCII with that character escaped."""
+    text = json.dumps(value, default=str, sort_keys=True, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, default=str, sort_keys=True)
+    return text
 
 
 def write_rejected(lake, dt: date, rows: list[dict[str, Any]]) -> None:

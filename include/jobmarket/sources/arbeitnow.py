@@ -103,7 +103,7 @@ class ArbeitnowAdapter(Adapter):
                 links = data.get("links") or {}
                 if not isinstance(rows, list) or not isinstance(links, dict):
                     raise TypeError("'data' is not a list or 'links' is not an object")
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
                 result.error = f"not an Arbeitnow page ({type(exc).__name__}: {exc}); cannot page"
                 return plans
             if not rows or not links.get("next"):

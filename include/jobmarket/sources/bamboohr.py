@@ -70,7 +70,7 @@ class BambooHrAdapter(ListDetailAdapter):
             return [page], []
         try:
             keys = [str(p["id"]) for p in json.loads(result.body)["result"]]
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             result.error = f"not a BambooHR careers list ({type(exc).__name__}: {exc}); cannot fetch details"
             return [page], []
         return [page], keys

@@ -87,7 +87,7 @@ class EightfoldAdapter(Adapter):
                 n, count = len(data["positions"]), data["count"]
                 if not isinstance(count, int) or isinstance(count, bool):
                     raise TypeError(f"count is {count!r}")
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
                 result.error = f"not an Eightfold jobs page ({type(exc).__name__}: {exc}); cannot page"
                 return plans
             start += PAGE_SIZE

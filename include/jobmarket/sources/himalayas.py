@@ -82,7 +82,7 @@ class HimalayasAdapter(Adapter):
                 jobs, total = data["jobs"], data["totalCount"]
                 if not isinstance(jobs, list) or not isinstance(total, int):
                     raise TypeError("'jobs' is not a list or 'totalCount' is not an integer")
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
                 result.error = f"not a Himalayas jobs page ({type(exc).__name__}: {exc}); cannot page"
                 return plans
             offset += len(jobs)

@@ -153,7 +153,7 @@ class HackerNewsAdapter(Adapter):
         try:
             hits = json.loads(stories.body)["hits"]
             thread = pick_thread(hits, year, month)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             stories.error = f"not an Algolia story search ({type(exc).__name__}: {exc})"
             return plans
         if thread is None or not thread.get("objectID"):
@@ -173,7 +173,7 @@ class HackerNewsAdapter(Adapter):
                 data = json.loads(result.body)
                 fetched += len(data["hits"])
                 nb_pages = int(data.get("nbPages") or 0)
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
                 result.error = f"not an Algolia comment search ({type(exc).__name__}: {exc}); cannot page"
                 return plans
             page += 1

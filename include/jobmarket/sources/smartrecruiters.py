@@ -93,7 +93,7 @@ class SmartRecruitersAdapter(ListDetailAdapter):
                 content = data["content"]
                 total = data["totalFound"]
                 page_ids = [str(p["id"]) for p in content]
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
                 result.error = f"list page is not a SmartRecruiters postings page ({type(exc).__name__}: {exc}); cannot page or fetch details"
                 return plans, ids
             ids.extend(page_ids)

@@ -76,7 +76,7 @@ class WorkableAdapter(Adapter):
                 data = json.loads(result.body)
                 if not isinstance(data["results"], list):
                     raise TypeError("'results' is not a list")
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
                 result.error = f"not a Workable jobs page ({type(exc).__name__}: {exc}); cannot page"
                 return plans
             token = data.get("nextPage") or None

@@ -135,7 +135,7 @@ class WorkdayAdapter(ListDetailAdapter):
                 total = data["total"] if total is None else total
                 if not isinstance(total, int) or isinstance(total, bool):
                     raise TypeError(f"total is {total!r}")
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
                 result.error = f"not a Workday jobs page ({type(exc).__name__}: {exc}); cannot page or fetch details"
                 return pages, keys
             keys.extend(page_keys)

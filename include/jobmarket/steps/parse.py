@@ -391,8 +391,8 @@ def _add_board(lake: Lake, out: _ParseOutput, ledger: Ledger, source, board: str
     else:
         try:
             units = parse_board_units(lake, source, board, d, manifest, out.reuse, keys, files)
-        except ParseError:
-            raise
+        except (ParseError, OSError, MemoryError):
+            raise  # a bad response is already a ParseError; the lake or the machine failing fails the task (retried)
         except Exception as exc:  # noqa: BLE001 - a parser bug costs its board, not the night; nothing was added
             log.exception("%s/%s: the parser crashed", source.family, board)
             raise ParseError(f"{source.family}/{board}: parser crashed: {type(exc).__name__}: {exc}") from exc
