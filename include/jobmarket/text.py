@@ -96,9 +96,15 @@ def _html_parser():
     return parser
 
 
+_DROPPED_CONTENT = re.compile(r"<(" + "|".join(_DROP_TAGS) + r")\b[^>]*>.*?</\1\s*>", re.S | re.I)
+# A tag, or one cut off by the end of the text (scrub caps strings at MAX_CHARS).
+_TAG = re.compile(r"<[^>]+>|<[a-zA-Z/!?][^>]*$")
+
+
 def _tags_stripped(text: str) -> str | None:
-    """The words of HTML lxml could not make a tree of, without its structure."""
-    out = _squeeze(unescape(re.sub(r"<[^>]+>", " ", text), scrubbed=True))
+    """The words of HTML lxml could not make a tree of, without its structure
+    (what the tree would drop, scripts and styles, dropped here too)."""
+    out = _squeeze(unescape(_TAG.sub(" ", _DROPPED_CONTENT.sub(" ", text)), scrubbed=True))
     return out or None
 
 
@@ -137,8 +143,19 @@ def html_to_text(value: str | None) -> str | None:
     for bad in list(root.iter(*_DROP_TAGS)):
         bad.drop_tree()
     for el in root.iter(*_BLOCK_TAGS):
-        el.tail = "\n" + (el.tail or "")
+        tail = el.tail or ""
+        try:
+            el.tail = "\n" + tail
+        except ValueError:  # it holds a control character lxml decoded from a reference (&#1;): no setting it back
+            el.tail = "\n" + scrub(tail)
         if el.tag == "li":
-            el.text = "- " + (el.text or "")
-    out = _squeeze(root.text_content())
+            head = el.text or ""
+            try:
+                el.text = "- " + head
+            except ValueError:
+                el.text = "- " + scrub(head)
+    content = root.text_content()
+    if "&#" in text:  # the input was scrubbed; only a numeric reference can bring a control character back
+        content = scrub(content)
+    out = _squeeze(content)
     return out or None

@@ -36,20 +36,22 @@ def html_to_text_reference(value: str | None) -> str | None:
     import lxml.html
     from lxml import etree
 
+    parser = lxml.html.HTMLParser(huge_tree=True)
     try:
-        root = lxml.html.fragment_fromstring(text, create_parent="div")
+        root = lxml.html.fragment_fromstring(text, create_parent="div", parser=parser)
     except (etree.ParserError, ValueError):
-        out = _squeeze_reference(text_mod.scrub(html.unescape(re.sub(r"<[^>]+>", " ", text))))
-        return out or None
+        return text_mod._tags_stripped(text)  # the fallback has its own known-answer tests
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):
+        return text_mod._tags_stripped(text)
     for bad in root.xpath(_DROP_XPATH):
         bad.drop_tree()
     for el in root.iter():
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag in text_mod._BLOCK_TAGS:
-            el.tail = "\n" + (el.tail or "")
+            el.tail = "\n" + text_mod.scrub(el.tail or "")
             if tag == "li":
-                el.text = "- " + (el.text or "")
-    out = _squeeze_reference(root.text_content())
+                el.text = "- " + text_mod.scrub(el.text or "")
+    out = _squeeze_reference(text_mod.scrub(root.text_content()))
     return out or None
 
 

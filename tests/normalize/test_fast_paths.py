@@ -178,6 +178,9 @@ HTML_EDGES = [
     "a < b and c > d", "<", "<>", "<!-- only a comment -->", "<p>&nbsp;&nbsp;x&#9;&#160;y</p>",
     "<p>\u00a0</p>\n\n<p>\u200b</p><p>Ü İ 😀</p>", "<table><tr><td>a</td><td>b</td></tr></table>",
     "<h1>T</h1>\n\n\n<h2>  S  </h2>", "<pre>  keep\n\n\n  lines </pre>", "<p>\x1c</p>",
+    # numeric references lxml decodes to control characters, in text, in a tail and in a list item
+    "<p>a&#1;b</p>", "<p>a</p>&#1;b", "<li>&#1;x</li>", "<li>a</li>&#x1b;<li>&#0;b</li>", "<br>&#12;",
+    "&lt;p&gt;Intro&lt;/p&gt;&amp;#12;Requirements",
 ]
 
 
@@ -209,6 +212,19 @@ def test_html_to_text_keeps_text_nested_deeper_than_libxml2_builds():
     assert text_mod.html_to_text(deeper) == "hello & world second"  # beyond: the words, without structure
     escaped = "&lt;b&gt;" * 3_000 + "deep words" + "&lt;/b&gt;" * 3_000
     assert text_mod.html_to_text(escaped) == "deep words"
+    # beyond: scripts and styles still dropped; a tag cut off by the length cap is no word
+    assert text_mod.html_to_text("<div>" * 3_000 + "<script>var x = 1;</script><style>p {}</style>kept") == "kept"
+    assert text_mod.html_to_text("<b>" * 100_000 + "END") is None  # "END" lies beyond the 200,000-character cap
+
+
+def test_html_to_text_drops_control_characters_from_numeric_references():
+    """The input is scrubbed before parsing, but lxml decodes "&#1;" into a
+    control character, and refuses to set a text holding one back: that used
+    to reject the posting (parser_error) when it followed a block element."""
+    assert text_mod.html_to_text("<p>Intro</p>&#12;Requirements") == "Intro\nRequirements"
+    assert text_mod.html_to_text("&lt;p&gt;Intro&lt;/p&gt;&amp;#12;Requirements") == "Intro\nRequirements"
+    assert text_mod.html_to_text("<ul><li>&#1;Spark</li></ul>") == "- Spark"
+    assert text_mod.html_to_text("<p>a&#1;b&#x7f;c&#9;d</p>") == "abc d"
 
 
 def test_squeeze_random():
