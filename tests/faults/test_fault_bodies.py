@@ -246,3 +246,25 @@ def test_a_lake_read_error_while_parsing_fails_the_step_not_the_board(server, sc
     monkeypatch.setattr(Lake, "read_raw", flaky)
     with pytest.raises(OSError, match="connection reset"):
         parse(sources)
+
+
+def test_a_landed_response_without_postings_nested_too_deeply_is_skipped(parse, server, fault_settings):
+    """A landed response that carries no postings (a kind the family does not
+    parse) is read only for the schema drift gate's record keys: one nested
+    too deeply gives none, and the board's postings publish."""
+    from jobmarket.core.lake import Lake
+
+    good = recorded(GOOD)
+    lake = Lake(fault_settings.lake)
+    d = lake.raw_dir("greenhouse", GOOD, DT)
+    url = f"{server.url}{board_path(GOOD)}"
+    files = [{"name": "page-0001", "kind": "list", "url": url, "final_url": url, "status": 200},
+             {"name": "probe-0001", "kind": "probe", "url": url, "final_url": url, "status": 200}]
+    manifest = {"source": "gh", "family": "greenhouse", "board": GOOD, "company": None, "dt": str(DT),
+                "run_id": "t", "status": "ok", "files": files, "landed": ["page-0001", "probe-0001"],
+                "requests": 2, "retries": 0, "bytes": len(good), "error": None}
+    lake.land_raw(d, [("page-0001", good), ("probe-0001", b"[" * 100_000 + b"]" * 100_000)], manifest)
+
+    health, rows = parse(make_sources({"gh": (server.url, [GOOD])}))
+    assert health[GOOD]["status"] == "ok" and health[GOOD]["error"] is None
+    assert {r["native_id"] for r in rows} == job_ids(good)
