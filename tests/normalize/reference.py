@@ -1,7 +1,8 @@
 """The plain implementations the package's fast paths must agree with.
 
-``html_to_text``, ``salary._candidates``, ``salary._currency_windows`` and
-``title.normalize_title`` were rewritten for speed; these are the plain
+``html_to_text``, ``salary._candidates``, ``salary._currency_windows``,
+``title.normalize_title``, the location noise and company legal-form
+stripping were rewritten for speed; these are the plain
 versions they replaced, kept here (test-only code) and compared with the fast
 ones on real fixture texts (``test_fast_paths.py``, ``test_fast_paths_title_candidates.py``).
 """
@@ -158,3 +159,28 @@ def _normalize_title_reference(title: str | None) -> str:
         text = rx.sub(word, text)
     text = title_mod._PUNCT.sub(" ", title_mod.fold(text))
     return re.sub(r"\s+", " ", text).strip()
+
+
+_NOISE_EDGE = re.compile(
+    r"^(?:(?:anywhere in|anywhere|in|from|within|the|near|based in|located in|across|greater|eligible|"
+    r"downtown|all)\s+)+"
+    r"|(?:\s+(?:only|based|hq|headquarters|metro|metropolitan area|area|office|offices|ok|"
+    r"preferred|friendly|first|select locations|locations|location|required))+$",
+    re.I,
+)
+_LEGAL = re.compile(
+    r"(?:[,\s]+(?:inc|incorporated|llc|l l c|ltd|limited|gmbh|mbh|ag|sa|s a|sas|sarl|srl|spa|s p a|bv|b v|nv|"
+    r"plc|pbc|corp|corporation|co|company|lp|llp|pty|pte|oy|ab|as|aps|kg|ug|se|sl|kk|"
+    r"gmbh co kg|co kg|holdings?|group)\b)+\s*$"
+)
+
+
+def noise_edges_reference(part: str) -> str:
+    """The regex location.py used to strip noise words from both ends of a part
+    (quadratic in a long run of trailing words that does not end the part)."""
+    return _NOISE_EDGE.sub("", part)
+
+
+def legal_suffix_reference(text: str) -> str:
+    """The regex company.py used to strip trailing legal forms (quadratic likewise)."""
+    return _LEGAL.sub("", text)

@@ -47,6 +47,17 @@ def test_different_roles_same_company_do_not_cluster():
     assert ids[a] != ids[b]
 
 
+def test_companies_named_in_other_scripts_on_one_feed_stay_apart():
+    """Two aggregator postings with the same title and text from companies
+    whose names have no Latin letters: their company keys differ, so they
+    are not one posting (they shared the feed's token as their key)."""
+    base = next(r for r in _gitlab() if r["title"] == "AI Engineer")
+    rows = [{**base, "posting_id": f"remoteok:all:{i}", "source": "remoteok", "board": "all", "company": name}
+            for i, name in enumerate(["Яндекс", "株式会社メルカリ"])]
+    ids = assign_dup_clusters(rows)
+    assert ids == [r["posting_id"] for r in rows]
+
+
 def test_same_title_different_text_or_place_stays_apart():
     gh = _gitlab()
     base = next(r for r in gh if r["title"] == "AI Engineer")

@@ -296,3 +296,31 @@ def test_html_to_text_every_reference():
         chunk = " x ".join(refs[k : k + 5_000])
         for value in (chunk, "&lt;p&gt;" + chunk, "<p>" + chunk + "</p>"):
             assert text_mod.html_to_text(value) == reference.html_to_text_reference(value)
+
+
+# -- location noise words and company legal forms -----------------------------
+
+def test_noise_edges_equal_the_regex_on_random_parts():
+    from jobmarket.normalize import location
+
+    vocab = ["only", "based", "hq", "Headquarters", "metro", "metropolitan", "area", "office", "offices", "ok",
+             "preferred", "friendly", "first", "select", "locations", "location", "required", "in", "anywhere",
+             "from", "the", "all", "based in", "Berlin", "New", "York", "x", "ONLY", "Area", "Monly"]
+    rng = random.Random(20261207)
+    for _ in range(30_000):
+        part = " ".join(rng.choice(vocab) for _ in range(rng.randint(1, 8)))
+        ours = location._strip_noise_suffix(location._NOISE_PREFIX.sub("", part, count=1))
+        assert ours == reference.noise_edges_reference(part), part
+
+
+def test_legal_suffix_equals_the_regex_on_random_names():
+    from jobmarket.normalize import company
+
+    vocab = ["inc", "llc", "l", "c", "s", "a", "p", "co", "kg", "gmbh", "holding", "holdings", "group", "acme",
+             "foo", ",", "and", "company", "sa", "the", "x", "inc.", "b", "v"]
+    rng = random.Random(20261207)
+    for _ in range(30_000):
+        text = " ".join(rng.choice(vocab) for _ in range(rng.randint(1, 7)))
+        assert company._strip_legal_suffix(text) == reference.legal_suffix_reference(text), text
+        padded = text + "  "
+        assert company._strip_legal_suffix(padded) == reference.legal_suffix_reference(padded), padded

@@ -29,12 +29,54 @@ from jobmarket.normalize._text import fix_text, fold
 ATS_FAMILIES = frozenset({"greenhouse", "lever", "ashby", "smartrecruiters", "workable", "recruitee"})
 DEFAULT_ALIASES_FILE = Path(__file__).resolve().parents[2] / "config" / "company_aliases.yaml"
 
-_LEGAL = re.compile(
-    r"(?:[,\s]+(?:inc|incorporated|llc|l l c|ltd|limited|gmbh|mbh|ag|sa|s a|sas|sarl|srl|spa|s p a|bv|b v|nv|"
-    r"plc|pbc|corp|corporation|co|company|lp|llp|pty|pte|oy|ab|as|aps|kg|ug|se|sl|kk|"
-    r"gmbh co kg|co kg|holdings?|group)\b)+\s*$"
-)
+# Legal forms a company name may end with ("Stripe, Inc.", "Foo GmbH & Co KG"),
+# removed as a run from the end. As a regex, ([,\s]+(?:inc|...)\b)+\s*$,
+# every separator of a long run not at the end was a new start scanning the
+# rest of it: quadratic (24 s for "Acme" + " inc" * 20000 + " x").
+_LEGAL = frozenset(tuple(form.split()) for form in (
+    "inc", "incorporated", "llc", "l l c", "ltd", "limited", "gmbh", "mbh", "ag", "sa", "s a", "sas", "sarl",
+    "srl", "spa", "s p a", "bv", "b v", "nv", "plc", "pbc", "corp", "corporation", "co", "company", "lp", "llp",
+    "pty", "pte", "oy", "ab", "as", "aps", "kg", "ug", "se", "sl", "kk", "gmbh co kg", "co kg", "holding",
+    "holdings", "group",
+))
+_LEGAL_WORDS = 3  # the longest form, in words
+_SEPARATORS = re.compile(r"[,\s]+")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def _strip_legal_suffix(text: str) -> str:
+    """``text`` without its trailing run of legal forms, as the old regex's
+    leftmost match removed it: the run starts at the first separator (commas
+    and spaces) after which the rest is a sequence of forms; the words of a
+    form of several are one space apart."""
+    if not text or text[0].isspace():
+        return text  # the caller strips
+    if text[-1].isspace():  # trailing spaces belong to the run's match (\s*$), or stay when there is none
+        body = text.rstrip()
+        out = _strip_legal_suffix(body)
+        return text if out == body else out
+    parts = _SEPARATORS.split(text)  # words, then the separators between them
+    seps = _SEPARATORS.findall(text)
+    n = len(parts)
+    if parts[-1] == "":  # ends with a comma: no form can end the text
+        return text
+    if n < 2 or (parts[-1],) not in _LEGAL and not any(tuple(parts[n - k:]) in _LEGAL
+                                                       for k in range(2, _LEGAL_WORDS + 1)):
+        return text
+    ok = [False] * (n + 1)  # ok[k]: parts[k:] is a run of forms
+    ok[n] = True
+    for k in range(n - 1, 0, -1):
+        for width in range(1, _LEGAL_WORDS + 1):
+            if k + width <= n and ok[k + width] and tuple(parts[k:k + width]) in _LEGAL \
+                    and all(sep == " " for sep in seps[k:k + width - 1]):
+                ok[k] = True
+                break
+    start = next((k for k in range(1, n) if ok[k]), None)
+    if start is None:
+        return text
+    cut = sum(len(p) for p in parts[:start]) + sum(len(sep) for sep in seps[:start - 1])
+    return text[:cut]
 
 
 class AliasError(ValueError):
@@ -50,9 +92,14 @@ def name_key(name: str | None) -> str:
     text = re.sub(r"\([^)]*\)", " ", text)  # "Acme (formerly Foo)"
     text = text.replace(",", " , ")
     text = re.sub(r"\s+", " ", text).strip()
-    stripped = _LEGAL.sub("", text).strip(" ,")
+    stripped = _strip_legal_suffix(text).strip(" ,")
     key = _NON_ALNUM.sub("", stripped or text)
-    return key or _NON_ALNUM.sub("", text)
+    if not key and stripped:
+        # A name in another script ("Яндекс", "株式会社メルカリ") has no [a-z0-9]: its
+        # letters are the key, or every such company on an aggregator's feed would
+        # share the feed token's key and their postings could be merged as duplicates.
+        key = _NON_WORD.sub("", stripped)
+    return key or _NON_ALNUM.sub("", text) or _NON_WORD.sub("", text)
 
 
 def _aliases_path() -> Path:
@@ -93,7 +140,8 @@ def load_aliases(path: str | None = None) -> dict[str, dict[str, str]]:
 
 @lru_cache(maxsize=65536)
 def company_key(source: str | None, board: str | None, company_name: str | None) -> str:
-    """Canonical company key of one posting (lower case, ``[a-z0-9]``).
+    """Canonical company key of one posting (lower case ``[a-z0-9]``, or the
+    name's letters and digits when it has none of those).
 
     ``source`` is the board family, ``board`` the board token and
     ``company_name`` the display name, as in the normalized posting.

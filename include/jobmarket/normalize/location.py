@@ -73,13 +73,39 @@ _REMOTE = re.compile(
 _HYBRID = re.compile(r"\b(?:hybrid|hybride|h[ií]brido)\b", re.I)
 _ONSITE = re.compile(r"\b(?:on[ -]?site|in[ -]office|office[ -]based|in[ -]person|vor ort|presencial)\b", re.I)
 _TIMEZONE = re.compile(r"\b(?:time ?zones?|tz|utc|gmt|cet|cest|est|edt|pst|pdt|overlap)\b|[+-]\d", re.I)
-_NOISE_EDGE = re.compile(
+_NOISE_PREFIX = re.compile(
     r"^(?:(?:anywhere in|anywhere|in|from|within|the|near|based in|located in|across|greater|eligible|"
-    r"downtown|all)\s+)+"
-    r"|(?:\s+(?:only|based|hq|headquarters|metro|metropolitan area|area|office|offices|ok|"
-    r"preferred|friendly|first|select locations|locations|location|required))+$",
+    r"downtown|all)\s+)+",
     re.I,
 )
+# The words a place may trail ("Berlin only", "NYC metro area"), removed as a
+# run from the end. As a regex, (\s+(?:only|...))+$, every space of a long
+# run not at the end was a new start scanning the rest of the run: quadratic
+# (6 s for "Berlin" + " only" * 8000 + " x").
+_NOISE_SUFFIX = frozenset({
+    ("only",), ("based",), ("hq",), ("headquarters",), ("metro",), ("metropolitan", "area"), ("area",),
+    ("office",), ("offices",), ("ok",), ("preferred",), ("friendly",), ("first",), ("select", "locations"),
+    ("locations",), ("location",), ("required",),
+})
+
+
+def _strip_noise_suffix(part: str) -> str:
+    """``part`` (words joined by single spaces) without its trailing run of
+    :data:`_NOISE_SUFFIX` words, as the old regex's leftmost match removed
+    it: the run starts at the first word (not the first of ``part``) from
+    which the rest is a sequence of those words."""
+    words = part.split(" ")
+    n = len(words)
+    if n < 2 or (words[-1].lower(),) not in _NOISE_SUFFIX:
+        return part
+    lower = [w.lower() for w in words]
+    ok = [False] * (n + 1)  # ok[k]: words[k:] is a run of noise words
+    ok[n] = True
+    for k in range(n - 1, 0, -1):
+        ok[k] = ((lower[k],) in _NOISE_SUFFIX and ok[k + 1]) or (
+            k + 2 <= n and (lower[k], lower[k + 1]) in _NOISE_SUFFIX and ok[k + 2])
+    start = next((k for k in range(1, n) if ok[k]), None)
+    return part if start is None else " ".join(words[:start])
 _NOISE_WORDS = re.compile(r"^(?:hq|headquarters|only|field|office|offices|multiple|various|"
                           r"select locations|locations|location|tbd|n/?a|none|any|other)$", re.I)
 _SEGMENTS = re.compile(r"\s*(?:;|\||\n|/|\s\+\s)\s*|\s+(?:or|OR)\s+")
@@ -239,7 +265,7 @@ def _clean_part(part: str) -> str:
     part = _ONSITE.sub(" ", part)
     part = " ".join(part.split())
     for _ in range(3):
-        stripped = _NOISE_EDGE.sub("", part).strip(" -–—.,&*'\"")
+        stripped = _strip_noise_suffix(_NOISE_PREFIX.sub("", part, count=1)).strip(" -–—.,&*'\"")
         if stripped == part:
             break
         part = stripped
