@@ -96,15 +96,33 @@ def _html_parser():
     return parser
 
 
-_DROPPED_CONTENT = re.compile(r"<(" + "|".join(_DROP_TAGS) + r")\b[^>]*>.*?</\1\s*>", re.S | re.I)
-# A tag, or one cut off by the end of the text (scrub caps strings at MAX_CHARS).
-_TAG = re.compile(r"<[^>]+>|<[a-zA-Z/!?][^>]*$")
+_DROP_OPEN = re.compile(r"<(" + "|".join(_DROP_TAGS) + r")\b[^<>]*>", re.I)
+# A tag, or one cut off by the end of the text (scrub caps strings at
+# MAX_CHARS). "[^<>]", not "[^>]": each "<" ends a candidate, so a text of
+# many "<" and no ">" is one pass, not one pass per "<".
+_TAG = re.compile(r"<[^<>]+>|<[a-zA-Z/!?][^<>]*$")
+
+
+def _without_dropped(text: str) -> str:
+    """``text`` without the contents of scripts, styles and the other
+    :data:`_DROP_TAGS`; one left open runs to the end, as in a parser. One
+    pass: each search starts where the last one ended."""
+    out, pos = [], 0
+    while (m := _DROP_OPEN.search(text, pos)) is not None:
+        out.append(text[pos:m.start()])
+        close = re.compile(r"</" + m.group(1) + r"\s*>", re.I).search(text, m.end())
+        if close is None:
+            return " ".join(out)
+        out.append(" ")
+        pos = close.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def _tags_stripped(text: str) -> str | None:
     """The words of HTML lxml could not make a tree of, without its structure
     (what the tree would drop, scripts and styles, dropped here too)."""
-    out = _squeeze(unescape(_TAG.sub(" ", _DROPPED_CONTENT.sub(" ", text)), scrubbed=True))
+    out = _squeeze(unescape(_TAG.sub(" ", _without_dropped(text)), scrubbed=True))
     return out or None
 
 

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT.parent / "shared" / "fixtures" / "postings" / "labelled_dev.jsonl"
 
 DEV_DIGEST = "52471e2167bc89597b3691fc3db22d52c510cd2b16fbc6c5d2d02321293be166"
-EDGE_DIGEST = "e7cd909b7e06a8f471c597fba84471e49bdb445a712c96077e98c64db10dfdb9"
+EDGE_DIGEST = "30592ec37a4e204baa3b338741eef69119eaabe8dfd423b0c9a40852ede9f5f9"
 
 _TAG = re.compile(r"<[^>]*>")
 
