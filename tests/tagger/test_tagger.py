@@ -345,6 +345,34 @@ def test_cli_tag_prints_one_json_line_per_input(tmp_path):
     assert stdin.stdout == out.stdout
 
 
+@pytest.mark.parametrize(("body", "stdout_lines", "error"), [
+    (b"\xef\xbb\xbf" + b'{"id": "a", "title": "Data Engineer"}\n\n{"id": "b"}\n', 2, None),  # a BOM is fine
+    (b'{"id": "a"}\n\n\xff\xfe\n', 1, "error: line 3: not UTF-8"),  # blank lines count
+    (b'{"id": "a"}\n{"id": \n', 1, "error: line 2: not valid JSON (Expecting value: line 1 column 8"),
+    (b"[" * 100_000 + b"]" * 100_000 + b"\n", 0, "error: line 1: not valid JSON (maximum recursion depth"),
+    (b'["not", "an object"]\n', 0, "error: line 1: not a JSON object"),
+    (b'{"id": "\\ud800", "title": "Data Engineer"}\n', 1, None),  # a lone surrogate id is escaped
+])
+def test_cli_tag_bad_input_is_a_one_line_error(tmp_path, body, stdout_lines, error):
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(body)
+    out = subprocess.run([sys.executable, "-m", "jobmarket.tagger.cli", "tag", str(src)],
+                         capture_output=True, timeout=60)
+    assert len(out.stdout.decode("utf-8").splitlines()) == stdout_lines
+    if error is None:
+        assert out.returncode == 0 and out.stderr == b""
+    else:
+        assert out.returncode == 2 and out.stderr.decode().startswith(error), out.stderr
+        assert len(out.stderr.decode().splitlines()) == 1, "one line, no traceback"
+
+
+def test_cli_tag_unreadable_file_is_a_one_line_error(tmp_path):
+    for path, says in ((tmp_path / "missing.jsonl", "No such file"), (tmp_path, "Is a directory")):
+        out = subprocess.run([sys.executable, "-m", "jobmarket.tagger.cli", "tag", str(path)],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2 and out.stderr.startswith(f"error: cannot read {path}") and says in out.stderr
+
+
 @needs_fixtures
 def test_cli_evaluate_prints_report():
     out = subprocess.run(

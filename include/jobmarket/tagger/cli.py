@@ -6,31 +6,61 @@ Also runnable without the project CLI: ``python -m jobmarket.tagger.cli tag FILE
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
 
 from .core import tag
-from .evaluation import evaluate, format_report, iter_jsonl, load_rows
+from .evaluation import evaluate, format_report, load_rows
+
+
+def _byte_lines(path: str):
+    if path == "-":
+        yield from sys.stdin.buffer
+        return
+    with open(path, "rb") as fh:
+        yield from fh
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
 
 
 def tag_main(argv: list[str]) -> int:
+    """One JSON line out per JSON line in (blank lines skipped). Input that is
+    not UTF-8 JSON objects stops the run with a one-line error naming the
+    line (counting every line of the file), exit code 2; the lines before it
+    have been written. A UTF-8 byte order mark is allowed."""
     ap = argparse.ArgumentParser(
         prog="jobmarket tag", description="Tag JSON-lines postings (id, title, description)."
     )
     ap.add_argument("file", help="JSON-lines file, or - for stdin")
     args = ap.parse_args(argv)
-    fh = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
     out = sys.stdout
     try:
-        for n, row in enumerate(iter_jsonl(fh), 1):
+        for n, raw in enumerate(_byte_lines(args.file), 1):
+            if n == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw.rstrip(b"\r\n").decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                return _error(f"line {n}: not UTF-8 ({exc.reason} at byte {exc.start})")
+            except (ValueError, RecursionError) as exc:
+                return _error(f"line {n}: not valid JSON ({str(exc).splitlines()[0][:200]})")
             if not isinstance(row, dict):
-                print(f"line {n}: not a JSON object", file=sys.stderr)
-                return 2
+                return _error(f"line {n}: not a JSON object")
             result = tag(row.get("title"), row.get("description"))
-            out.write(json.dumps({"id": row.get("id"), **result}, ensure_ascii=False) + "\n")
-    finally:
-        if fh is not sys.stdin:
-            fh.close()
+            line = json.dumps({"id": row.get("id"), **result}, ensure_ascii=False)
+            try:
+                line.encode("utf-8")
+            except UnicodeEncodeError:  # an id with a lone surrogate: escaped, as JSON allows
+                line = json.dumps({"id": row.get("id"), **result})
+            out.write(line + "\n")
+    except OSError as exc:
+        return _error(f"cannot read {args.file}: {exc.strerror or exc}")
     return 0
 
 
