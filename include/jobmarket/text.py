@@ -8,8 +8,13 @@ import threading
 
 from jobmarket.hygiene import scrub
 
+# Elements whose end is a line break in the text. Table cells and the other
+# block elements here are too: lxml's text_content() joins the text of
+# adjacent elements with nothing between ("<td>Python</td><td>Go</td>" was
+# "PythonGo", and neither skill was found).
 _BLOCK_TAGS = frozenset(
-    "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article header footer blockquote pre hr dt dd".split()
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table section article header footer blockquote pre hr dt dd "
+    "td th caption dl figure figcaption main aside nav address details summary fieldset legend".split()
 )
 _DROP_TAGS = ("script", "style", "noscript", "template", "iframe")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")

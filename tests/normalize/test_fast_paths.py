@@ -232,6 +232,15 @@ def test_html_to_text_fallback_is_one_pass(value):
     assert time.process_time() - started < 2
 
 
+def test_html_to_text_keeps_words_of_adjacent_cells_apart():
+    """lxml joins adjacent elements' text with nothing between: table cells
+    and the other block elements end in a line break, like paragraphs."""
+    table = "<table><tr><th>Skill</th><th>Level</th></tr><tr><td>Python</td><td>Go</td></tr></table>"
+    assert text_mod.html_to_text(table).split() == ["Skill", "Level", "Python", "Go"]
+    assert text_mod.html_to_text("<main>Intro</main><aside>Perks</aside><details><summary>More</summary>"
+                                 "Rust</details>").split("\n") == ["Intro", "Perks", "More", "Rust"]
+
+
 def test_html_to_text_drops_control_characters_from_numeric_references():
     """The input is scrubbed before parsing, but lxml decodes "&#1;" into a
     control character, and refuses to set a text holding one back: that used
