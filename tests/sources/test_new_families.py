@@ -131,6 +131,18 @@ def test_personio_job_descriptions_and_bad_xml():
     assert [x.reasons for x in out.rejected] == [["name:missing"]]
 
 
+def test_personio_reads_all_the_text_of_an_element():
+    """A comment or processing instruction inside a value, or a description
+    sent as markup instead of CDATA: .text alone kept only what came first."""
+    body = (b'<?xml version="1.0"?><workzag-jobs><position><id>1</id>'
+            b'<name>Senior <!-- internal --> Data <?x y?>Engineer</name><office>Berlin</office>'
+            b'<jobDescriptions><jobDescription><name>Tasks</name><value>Intro <p>Build Spark pipelines</p>'
+            b'<ul><li>Python</li></ul></value></jobDescription></jobDescriptions></position></workzag-jobs>')
+    (r,) = get_adapter("personio").parse(body, BoardContext("personio", "acme"))
+    assert r["title"] == "Senior Data Engineer"
+    assert r["description"] == "Tasks\nIntro Build Spark pipelines\n- Python"
+
+
 def test_bamboohr_list_and_composite(fixtures_dir):
     aca = _rows("bamboohr/aca_careers_list.json")
     assert aca["39"]["title"] == "Aircraft Maintenance Engineer"

@@ -44,18 +44,46 @@ _TYPES = {"permanent": "Permanent", "intern": "Internship", "trainee": "Trainee"
           "temporary": "Temporary", "working_student": "Working student"}
 
 
+def _text(el) -> str:
+    """All the text in an element: ``.text`` alone stops at the first comment,
+    processing instruction, entity or child ("Senior <!-- x --> Data Engineer").
+    Those nodes' own content is left out (entities are never expanded), the
+    text after them is kept."""
+    return "" if el is None else _inner_text(el).strip()
+
+
+def _inner_text(el) -> str:
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str):  # an element; comments, PIs and entities have callables as tags
+            parts.append(_inner_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _markup(el) -> str:
+    """What an element holds, as text: its CDATA (the feeds' usual form) or
+    its text and child elements serialized, when a feed sends the description
+    as markup instead."""
+    from lxml import etree
+
+    if el is None:
+        return ""
+    return (el.text or "") + "".join(etree.tostring(c, encoding="unicode") for c in el)
+
+
 def _position(el) -> dict[str, Any]:
     """One <position> as a plain dict (the form quarantined when it is rejected)."""
     out: dict[str, Any] = {}
     for child in el:
         tag = child.tag if isinstance(child.tag, str) else None
         if tag == "additionalOffices":
-            out[tag] = [(o.text or "").strip() for o in child if isinstance(o.tag, str)]
+            out[tag] = [_text(o) for o in child if isinstance(o.tag, str)]
         elif tag == "jobDescriptions":
-            out[tag] = [{"name": (d.findtext("name") or "").strip(), "value": d.findtext("value") or ""}
+            out[tag] = [{"name": _text(d.find("name")), "value": _markup(d.find("value"))}
                         for d in child if isinstance(d.tag, str)]
         elif tag:
-            out[tag] = (child.text or "").strip()
+            out[tag] = _text(child)
     return out
 
 
