@@ -89,3 +89,21 @@ def test_arbeitnow_promo_line_is_dropped(fixtures_dir, tail):
     job["description"] = job["description"].rsplit("<p>Find", 1)[0] + tail
     (r,) = get_adapter("arbeitnow").parse(json.dumps({**data, "data": [job]}), BoardContext("arbeitnow", "all"))
     assert "Arbeitnow" not in r["description"] and r["description"].endswith("Raphael Halter, Verkaufsleiter")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2026-01-15T10:00:00Z", "2026-01-15T10:00:00+00:00"),
+    ("20260115", "2026-01-15T00:00:00+00:00"),          # a basic ISO date, not 1970-08-23 in seconds
+    ("1736935200", "2025-01-15T10:00:00+00:00"),        # seconds
+    (1736935200000, "2025-01-15T10:00:00+00:00"),       # milliseconds
+    ("1736935200000000", "2025-01-15T10:00:00+00:00"),  # microseconds (was None)
+    ("1736935200.5", "2025-01-15T10:00:00.500000+00:00"),
+    ("٢٠٢٦", None),                                      # digits, but not ASCII ones (was 1970-01-01 00:33)
+    ("2026-02-30", None),
+    (True, None),
+])
+def test_to_utc_reads_dates_and_epochs(value, expected):
+    from jobmarket.sources.base import to_utc
+
+    got = to_utc(value)
+    assert (got.isoformat() if got else None) == expected

@@ -9,6 +9,7 @@ it is tested on real recordings without any network.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -264,7 +265,8 @@ def listing(value: Any) -> list[Any]:
 
 
 def to_utc(value: Any) -> datetime | None:
-    """ISO-8601 strings or epoch milliseconds to an aware UTC datetime."""
+    """ISO-8601 strings (``20260115`` included) or epoch seconds, milliseconds
+    or microseconds (numbers or digit strings) to an aware UTC datetime."""
     try:
         return _to_utc(value)
     except (OverflowError, ValueError, OSError):  # epochs and dates no calendar holds
@@ -276,16 +278,24 @@ def number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+_EPOCH_FRACTION = re.compile(r"[0-9]{9,13}\.[0-9]+")  # "1736935200.5": seconds or milliseconds with a fraction
+
+
 def _to_utc(value: Any) -> datetime | None:
     if value is None or value == "":
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = value / 1000.0 if value > 10**11 else float(value)
+        # seconds until 5138, milliseconds until 5138, then microseconds
+        seconds = value / 1e6 if value > 10**14 else value / 1000.0 if value > 10**11 else float(value)
         return datetime.fromtimestamp(seconds, tz=UTC)
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit() and len(text) < 20:
+        # ASCII digits only: str.isdigit() is true of "٢٠٢٦" too. Eight digits
+        # are a basic ISO date (20260115), not seconds of 1970.
+        if text.isascii() and text.isdigit() and len(text) < 20 and len(text) != 8:
             return _to_utc(int(text))
+        if _EPOCH_FRACTION.fullmatch(text):
+            return _to_utc(float(text))
         try:
             dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
