@@ -192,3 +192,15 @@ def test_every_key_present_when_nothing_found():
     out = normalize_salary({"title": "x"}, DAY)
     assert out["salary_source"] is None and out["salary_flags"] == []
     assert out["salary_reporting_currency"] == "EUR"
+
+
+@pytest.mark.parametrize(("text", "low", "high"), [
+    ("₹10,00,000 - ₹15,00,000 per annum", 1_000_000, 1_500_000),  # ten to fifteen lakh
+    ("INR 12,00,000", 1_200_000, 1_200_000),
+    ("Rs. 8,50,000 p.a.", 850_000, 850_000),
+    ("CTC: 1,00,00,000 INR per year", 10_000_000, 10_000_000),    # one crore
+])
+def test_indian_digit_grouping(text, low, high):
+    """Lakh grouping (10,00,000) was read as 10.00, failed plausibility, and the pay was lost."""
+    out = parse_salary_text(text)
+    assert (out["min"], out["max"], out["currency"], out["period"]) == (low, high, "INR", "year")

@@ -102,7 +102,10 @@ _CUR = (
     r"(?:US\$|U\$S|CA\$|CAD\$|C\$|AUD?\$|A\$|NZ\$|SG?\$|HK\$|R\$|MX\$|\$|€|£|₹|¥|￥|₩|₪|₱|zł|"
     r"Rs\.?(?=\s?\d)|Fr\.(?=\s?\d)|kr\.?|euros?|(?<![A-Za-z])(?:" + _CODES + r")(?![A-Za-z]))"
 )
-_NUM = r"\d{1,3}(?:(?:[,.'’]|\s|\u00a0|\u202f)\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d)"
+# Indian grouping first ("10,00,000" is ten lakh; read as 10.00 it failed
+# every plausibility check and the pay was lost), then thousands groups, then plain.
+_NUM = (r"\d{1,2}(?:,\d{2})+,\d{3}(?![\d,])|"
+        r"\d{1,3}(?:(?:[,.'’]|\s|\u00a0|\u202f)\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d)")
 _MULT = r"\s?(?:[kK](?![a-zA-Z])|LPA\b|lpa\b|[Ll]akhs?\b|[Ll]acs?\b|L\b|M\b|mn\b|million\b)"
 _AMOUNT = re.compile(
     r"(?P<pre>" + _CUR + r")?\s?(?P<num>" + _NUM + r")(?P<mult>" + _MULT + r")?"
@@ -173,11 +176,16 @@ class _Candidate:
 _NUMBER_SEPARATORS = re.compile(r"[,.'’ ]")
 
 
+_LAKH_GROUPS = re.compile(r"\d{1,2}(?:,\d{2})+,\d{3}")
+
+
 def _number(text: str, mult: str | None) -> float | None:
     raw = text.replace("\u00a0", " ").replace("\u202f", " ")
     m = mult.strip().lower() if mult else ""
     groups = _NUMBER_SEPARATORS.split(raw)
-    if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
+    if _LAKH_GROUPS.fullmatch(raw):
+        value = float(raw.replace(",", ""))
+    elif len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
         value = float("".join(groups))
     elif len(groups) > 2 and all(len(g) == 3 for g in groups[1:-1]) and len(groups[-1]) <= 2:
         value = float("".join(groups[:-1]) + "." + groups[-1])
