@@ -204,3 +204,13 @@ def test_indian_digit_grouping(text, low, high):
     """Lakh grouping (10,00,000) was read as 10.00, failed plausibility, and the pay was lost."""
     out = parse_salary_text(text)
     assert (out["min"], out["max"], out["currency"], out["period"]) == (low, high, "INR", "year")
+
+
+@pytest.mark.parametrize("code", ["TBD", "XXX", "BTC"])
+def test_structured_currency_that_is_no_iso_code_is_dropped_not_the_posting(code):
+    """Kept, "TBD" failed the normalized suite's salary_currency:iso4217 and
+    the whole posting was quarantined; the amounts stay, currency unknown."""
+    out = normalize_salary({"salary_min": 100_000, "salary_max": 120_000, "salary_currency": code,
+                            "salary_period": "year"}, date(2026, 8, 22))
+    assert out["salary_currency"] is None and out["salary_min"] == 100_000
+    assert {"currency_not_iso4217", "currency_unknown"} <= set(out["salary_flags"])

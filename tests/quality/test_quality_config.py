@@ -60,7 +60,7 @@ def test_mistakes_are_reported_with_file_and_key(tmp_path, mutate, message):
 
 
 def test_iso4217_list_and_archetypes_agree_with_their_sources():
-    from jobmarket.quality.currencies import iso4217_codes, regenerate_from_babel
+    from jobmarket.core.currencies import iso4217_codes, regenerate_from_babel
     from jobmarket.quality.suites import ARCHETYPES
     from jobmarket.tagger.lexicon import ARCHETYPES as TAGGER_ARCHETYPES
 

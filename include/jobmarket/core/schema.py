@@ -186,7 +186,7 @@ NORMALIZE_COLUMNS: tuple[Column, ...] = (
     Column("salary_reporting_currency", "string", False, "Currency of the *_reporting columns (EUR unless configured)."),
     Column("salary_fx_date", "date32", True, "ECB publication date of the rate used for the *_reporting columns."),
     Column("salary_flags", "list<string>", True,
-           "Notes on the pay fields: ambiguous_dollar, ambiguous_krona, currency_from_location, currency_unknown, period_inferred, period_unknown, structured_implausible, bounds_swapped, fx_unavailable."),
+           "Notes on the pay fields: ambiguous_dollar, ambiguous_krona, currency_from_location, currency_unknown, currency_not_iso4217, period_inferred, period_unknown, structured_implausible, bounds_swapped, fx_unavailable."),
     Column("dup_cluster_id", "string", False,
            "Smallest posting_id of the postings judged the same job (same company key, title_norm, overlapping places, near-identical description); the row's own posting_id when unique."),
 )

@@ -35,7 +35,7 @@ FINGERPRINT_KEY = b"jobmarket.suite_fingerprint"
 def fingerprint(*parts: str) -> str:
     """Hash of the suite code, the quality config code, the currency list and extra parts."""
     code = package_files("quality/suites.py", "quality/currencies.py", "quality/config.py", "incremental/carry.py")
-    return version_of(code, data=package_files("quality/iso4217.txt"), parts=parts, length=16)
+    return version_of(code, data=package_files("core/iso4217.txt"), parts=parts, length=16)
 
 
 def with_fingerprint(table, fp: str):

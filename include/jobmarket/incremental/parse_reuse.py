@@ -54,7 +54,8 @@ VERSION_KEY = b"jobmarket.parser_version"
 PARSE_CODE = (
     "steps/parse.py", "incremental/parse_reuse.py", "incremental/board_reuse.py", "incremental/normalize_cache.py",
     "sources/*.py",
-    "normalize/*.py", "text.py", "hygiene.py", "core/schema.py", "quality/rejects.py",
+    "normalize/*.py", "text.py", "hygiene.py", "core/schema.py", "core/currencies.py", "core/iso4217.txt",
+    "quality/rejects.py",
 )
 
 

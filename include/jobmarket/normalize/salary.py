@@ -62,6 +62,7 @@ from typing import Any
 
 import ahocorasick
 
+from jobmarket.core.currencies import iso4217_codes
 from jobmarket.normalize.fx import fx_rate, to_date
 
 PERIODS = ("year", "month", "week", "day", "hour")
@@ -553,7 +554,9 @@ def normalize_salary(row: Mapping[str, Any], on_date: date | datetime | str | No
             lo, hi = hi, lo
             flags.append("bounds_swapped")
         currency = (str(row.get("salary_currency") or "").strip().upper() or None)
-        if currency and not re.fullmatch(r"[A-Z]{3}", currency):
+        if currency and currency not in iso4217_codes():
+            # "TBD", "BTC": kept, the normalized suite's salary_currency:iso4217 quarantined the whole posting
+            flags.append("currency_not_iso4217")
             currency = None
         period = _PERIOD_ALIASES.get(str(row.get("salary_period") or "").lower()) or None
         local: list[str] = []

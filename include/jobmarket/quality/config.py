@@ -132,7 +132,7 @@ def parse_quality(data: Any, path: Path) -> QualityConfig:
     salary = rows.get("salary") or {}
     if not isinstance(salary, dict) or set(salary) - {"bounded_currencies", "per_period"}:
         raise _err(path, "rows.salary", "expected a mapping with 'bounded_currencies' and 'per_period'")
-    from jobmarket.quality.currencies import iso4217_codes
+    from jobmarket.core.currencies import iso4217_codes
 
     currencies = salary.get("bounded_currencies") or []
     if not isinstance(currencies, list):

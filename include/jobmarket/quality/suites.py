@@ -119,7 +119,7 @@ def build_normalized_suite(dt: date | None, cfg: QualityConfig):
     night and is not rewritten for each date."""
     import great_expectations.expectations as gxe
 
-    from jobmarket.quality.currencies import iso4217_codes
+    from jobmarket.core.currencies import iso4217_codes
 
     exps: list = []
     add = exps.append
