@@ -79,6 +79,9 @@ def _squeeze(text: str) -> str:
     newline can only be another newline, so ``_BLANKS`` matches exactly the
     runs of two or more newlines, and only runs of three or more change.
     """
+    # A soft hyphen is a line-break hint inside a word (German "Daten&shy;bank"):
+    # kept, the word no longer matched anything that reads the text.
+    text = text.replace("\u00ad", "")
     for char in _SPACE_LIKE:
         text = text.replace(char, " ")
     if "  " in text:

@@ -20,6 +20,7 @@ _DROP_XPATH = "//" + "|//".join(text_mod._DROP_TAGS)
 
 def _squeeze_reference(text: str) -> str:
     """The plain implementation of :func:`_squeeze` (kept for the tests)."""
+    text = text.replace("\u00ad", "")  # soft hyphens
     lines = (line.strip() for line in text_mod._SPACES.sub(" ", text).split("\n"))  # _SPACES never spans a newline
     return text_mod._BLANKS.sub("\n\n", "\n".join(lines)).strip()
 

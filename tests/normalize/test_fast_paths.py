@@ -241,6 +241,11 @@ def test_html_to_text_keeps_words_of_adjacent_cells_apart():
                                  "Rust</details>").split("\n") == ["Intro", "Perks", "More", "Rust"]
 
 
+def test_html_to_text_joins_words_split_by_soft_hyphens():
+    assert text_mod.html_to_text("<p>Daten&shy;bank und Data\u00adEngineering</p>") == "Datenbank und DataEngineering"
+    assert text_mod.html_to_text("Spark\u00ad pipelines") == "Spark pipelines"
+
+
 def test_html_to_text_drops_control_characters_from_numeric_references():
     """The input is scrubbed before parsing, but lxml decodes "&#1;" into a
     control character, and refuses to set a text holding one back: that used
