@@ -214,3 +214,16 @@ def test_structured_currency_that_is_no_iso_code_is_dropped_not_the_posting(code
                             "salary_period": "year"}, date(2026, 8, 22))
     assert out["salary_currency"] is None and out["salary_min"] == 100_000
     assert {"currency_not_iso4217", "currency_unknown"} <= set(out["salary_flags"])
+
+
+@pytest.mark.parametrize(("text", "low", "high", "currency"), [
+    ("19 688 PLN - 23 400 PLN gross per month", 19_688, 23_400, "PLN"),  # real postings' wording
+    ("up to €6500 gross per month", None, 6_500, "EUR"),
+    ("€5.000 brutto/Monat", 5_000, 5_000, "EUR"),
+    ("5.000 € brutto pro Monat", 5_000, 5_000, "EUR"),
+    ("R$ 8.000 mensal", 8_000, 8_000, "BRL"),
+])
+def test_gross_monthly_pay(text, low, high, currency):
+    """'gross per month' and 'brutto/Monat' were period_unknown and the pay was dropped."""
+    out = parse_salary_text(text)
+    assert (out["min"], out["max"], out["currency"], out["period"]) == (low, high, currency, "month")

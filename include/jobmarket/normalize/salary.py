@@ -127,7 +127,7 @@ _PERIOD_AFTER = (
     ("hour", re.compile(r"^\s?(?:[a-z]{3}\s)?(?:/\s?|per\s|an?\s|p\.?\s?)(?:hour|hr|h|stunde)\b|^\s?(?:[a-z]{3}\s)?hourly\b|^\s?(?:[a-z]{3}\s)?/\s?std\b", re.I)),
     ("day", re.compile(r"^\s?(?:[a-z]{3}\s)?(?:/\s?|per\s|a\s)(?:day|tag)\b|^\s?(?:[a-z]{3}\s)?daily\b", re.I)),
     ("week", re.compile(r"^\s?(?:[a-z]{3}\s)?(?:/\s?|per\s|a\s)(?:week|wk)\b|^\s?(?:[a-z]{3}\s)?weekly\b", re.I)),
-    ("month", re.compile(r"^\s?(?:[a-z]{3}\s)?(?:/\s?|per\s|a\s|pro\s|por\s|al\s|par\s)(?:month|mo|mth|monat|mån|mes|mês|mois)\b|^\s?(?:[a-z]{3}\s)?monthly\b|^\s?(?:[a-z]{3}\s)?monatlich", re.I)),
+    ("month", re.compile(r"^\s?(?:[a-z]{3}\s)?(?:gross\s|brutto\s?)?(?:/\s?|per\s|a\s|pro\s|por\s|al\s|par\s)(?:month|mo|mth|monat|mån|mes|mês|mois)\b|^\s?(?:[a-z]{3}\s)?(?:monthly\b|mensal|monatlich)", re.I)),
     ("year", re.compile(r"^\s?(?:[a-z]{3}\s)?(?:base\s|gross\s|brutto\s?|ote\s)?(?:/\s?|per\s|an?\s|p\.?\s?|pro\s|im\s)(?:year|yr|annum|a\.|jahr|an)\b|^\s?(?:[a-z]{3}\s)?(?:base\s)?(?:annual(?:ly)?|yearly|jährlich|p\.?\s?a\b\.?)|^\s?(?:[a-z]{3}\s)?/\s?(?:annual|y)\b", re.I)),
 )
 _PERIOD_BEFORE = (
