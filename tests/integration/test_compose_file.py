@@ -223,5 +223,13 @@ def test_native_translation_of_the_compose_environment(tmp_path):
     assert local.env("airflow-worker")["JOBMARKET_LAKE"] == str(tmp_path / "lake")
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(REPO / "dags")
     assert stack.argv("airflow-worker")[-3:] == ["airflow", "celery", "worker"]
+    # every service a temporary folder of its own inside the stack, as a container's /tmp: the
+    # host's /tmp kept a worker's copy of the lake's GX project from one stack to the next
+    scaled = NativeStack(COMPOSE, tmp_path / "scaled", backing={"postgres": "postgresql://x@127.0.0.1/db",
+                                                               "redis": "redis://x"},
+                         variables={k: "x" for k in SECRETS}, mounts={"/opt/airflow/data": tmp_path / "lake"},
+                         scale={"airflow-worker": 2})
+    tmps = {name: scaled.env(name)["TMPDIR"] for name in ("airflow-worker", "airflow-worker-2", "airflow-scheduler")}
+    assert len(set(tmps.values())) == 3 and all(t.startswith(str(tmp_path / "scaled")) for t in tmps.values())
     assert stack.healthcheck_argv("airflow-apiserver")[-1] == f"http://127.0.0.1:{port}/api/v2/version"
     assert not stack.enabled("flower")

@@ -128,3 +128,26 @@ def test_archiving_on_an_s3_lake_moves_the_objects(s3_lake, tmp_path, monkeypatc
     gx_store.pull(lake, other)
     assert _runs(other, retention.RESULTS) == {new}
     assert _runs(other, retention.ARCHIVE) == {old}
+
+
+@pytest.mark.slow
+def test_a_checkpoint_another_worker_registered_is_not_run_with_its_folder(s3_lake, tmp_path, monkeypatch):
+    """Two workers with local copies in different folders share the lake's
+    project. After B registers the checkpoint again (with B's folder in its
+    sync action), A pulls B's checkpoint file, but not B's registry entry, which
+    is the same size as A's. A must not run B's checkpoint: its sync action
+    would push from B's folder, which A's machine does not have (the native
+    deployment's validate_tagged failed three times on this)."""
+    import shutil
+
+    lake = Lake(s3_lake)
+    monkeypatch.setenv("JOBMARKET_LOCAL_DIR", str(tmp_path / "a"))
+    _validate(lake, ["2026-08-22__a1"])
+    monkeypatch.setenv("JOBMARKET_LOCAL_DIR", str(tmp_path / "worker-b"))
+    _validate(lake, ["2026-08-22__b1"])
+    shutil.rmtree(tmp_path / "worker-b")  # B's machine, not A's
+
+    monkeypatch.setenv("JOBMARKET_LOCAL_DIR", str(tmp_path / "a"))
+    _validate(lake, ["2026-08-22__a2"])  # raised FileNotFoundError from B's folder
+    stored = runner.gx_context(lake).checkpoints.get("nightly_normalized_postings")
+    assert [a.project_root for a in stored.actions] == [str(runner.project_root(lake))]

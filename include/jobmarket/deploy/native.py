@@ -237,6 +237,12 @@ class NativeStack:
         if name in self.replicas:  # a container of its own: its own log server and temporary folder
             env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(self.replica_ports[name])
             env["TMPDIR"] = str(self.replicas[name] / "tmp")
+        else:
+            # Every container has its own /tmp, gone with the container: the host's
+            # /tmp would keep a worker's copy of the lake's GX project from one
+            # stack (or test run) to the next.
+            env["TMPDIR"] = str(self.state_dir / "tmp" / name)
+        Path(env["TMPDIR"]).mkdir(parents=True, exist_ok=True)
         env.update(LOOPBACK_BINDS)
         if self.hostname:
             env["HOSTNAME"] = self.hostname

@@ -182,9 +182,15 @@ def checkpoint_for(ctx, suite, batch_definition, name: str, *, lake: Lake, compl
         registry = {}
     if registry.get(name) == fingerprint:
         try:
-            return ctx.checkpoints.get(name)
+            stored = ctx.checkpoints.get(name)
         except Exception:  # noqa: BLE001 - missing or unreadable: register it again below
-            pass
+            stored = None
+        # On an object-store lake the project is shared: another worker may have
+        # registered this checkpoint since, with its own local copy in the sync
+        # action, and this copy pulled that file. Its push would then write from
+        # a folder this worker does not have.
+        if stored is not None and [a.dict() for a in stored.actions] == [a.dict() for a in actions]:
+            return stored
     suite = ctx.suites.add_or_update(suite)
     vd = ctx.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=suite)
