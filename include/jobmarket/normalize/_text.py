@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 
 _SPACES = re.compile(r"\s+")
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]")
@@ -32,3 +33,27 @@ def fold(text: str) -> str:
         text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.casefold().replace(".", "").replace("\u2019", "'")
     return _SPACES.sub(" ", text).strip()
+
+
+def trailing_run_start(words: list[str], forms: frozenset[tuple[str, ...]],
+                       joined: Callable[[int], bool] = lambda i: True) -> int | None:
+    """The smallest ``k >= 1`` such that ``words[k:]`` is a sequence of
+    ``forms`` (tuples of words), or None: where a regex such as
+    ``(\\s+(?:only|metro area))+$`` would start matching, found in one pass
+    from the end (the regex restarts at every word of a long run that does not
+    end the text, which is quadratic). ``joined(i)``: words ``i`` and ``i + 1``
+    may be two words of one form."""
+    n = len(words)
+    if n < 2 or not any(form[-1] == words[-1] for form in forms):
+        return None  # the usual case: the text does not end with a form
+    widest = max(map(len, forms))
+    ok = [False] * (n + 1)  # ok[k]: words[k:] is a sequence of forms
+    ok[n] = True
+    for k in range(n - 1, 0, -1):
+        for width in range(1, min(widest, n - k) + 1):
+            if width > 1 and not joined(k + width - 2):
+                break
+            if ok[k + width] and tuple(words[k:k + width]) in forms:
+                ok[k] = True
+                break
+    return next((k for k in range(1, n) if ok[k]), None)

@@ -24,7 +24,7 @@ import re
 from functools import cache, lru_cache
 from pathlib import Path
 
-from jobmarket.normalize._text import fix_text, fold
+from jobmarket.normalize._text import fix_text, fold, trailing_run_start
 
 ATS_FAMILIES = frozenset({"greenhouse", "lever", "ashby", "smartrecruiters", "workable", "recruitee"})
 DEFAULT_ALIASES_FILE = Path(__file__).resolve().parents[2] / "config" / "company_aliases.yaml"
@@ -39,44 +39,28 @@ _LEGAL = frozenset(tuple(form.split()) for form in (
     "pty", "pte", "oy", "ab", "as", "aps", "kg", "ug", "se", "sl", "kk", "gmbh co kg", "co kg", "holding",
     "holdings", "group",
 ))
-_LEGAL_WORDS = 3  # the longest form, in words
 _SEPARATORS = re.compile(r"[,\s]+")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _NON_WORD = re.compile(r"[\W_]+")
 
 
 def _strip_legal_suffix(text: str) -> str:
-    """``text`` without its trailing run of legal forms, as the old regex's
-    leftmost match removed it: the run starts at the first separator (commas
-    and spaces) after which the rest is a sequence of forms; the words of a
-    form of several are one space apart."""
+    """``text`` without its trailing run of legal forms, where the old regex's
+    leftmost match started: at the first separator (commas and spaces) after
+    which the rest is a sequence of forms; the words of a form of several are
+    one space apart."""
     if not text or text[0].isspace():
         return text  # the caller strips
     if text[-1].isspace():  # trailing spaces belong to the run's match (\s*$), or stay when there is none
         body = text.rstrip()
         out = _strip_legal_suffix(body)
         return text if out == body else out
-    parts = _SEPARATORS.split(text)  # words, then the separators between them
-    seps = _SEPARATORS.findall(text)
-    n = len(parts)
-    if parts[-1] == "":  # ends with a comma: no form can end the text
-        return text
-    if n < 2 or (parts[-1],) not in _LEGAL and not any(tuple(parts[n - k:]) in _LEGAL
-                                                       for k in range(2, _LEGAL_WORDS + 1)):
-        return text
-    ok = [False] * (n + 1)  # ok[k]: parts[k:] is a run of forms
-    ok[n] = True
-    for k in range(n - 1, 0, -1):
-        for width in range(1, _LEGAL_WORDS + 1):
-            if k + width <= n and ok[k + width] and tuple(parts[k:k + width]) in _LEGAL \
-                    and all(sep == " " for sep in seps[k:k + width - 1]):
-                ok[k] = True
-                break
-    start = next((k for k in range(1, n) if ok[k]), None)
+    words = _SEPARATORS.split(text)
+    seps = _SEPARATORS.findall(text)  # seps[i] lies between words[i] and words[i + 1]
+    start = trailing_run_start(words, _LEGAL, lambda i: seps[i] == " ")
     if start is None:
         return text
-    cut = sum(len(p) for p in parts[:start]) + sum(len(sep) for sep in seps[:start - 1])
-    return text[:cut]
+    return text[:sum(map(len, words[:start])) + sum(map(len, seps[:start - 1]))]
 
 
 class AliasError(ValueError):

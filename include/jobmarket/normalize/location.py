@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from jobmarket.normalize._text import fix_text, fold
+from jobmarket.normalize._text import fix_text, fold, trailing_run_start
 from jobmarket.normalize.gazetteer import LATIN as _LATIN
 from jobmarket.normalize.gazetteer import REGION_CODE_COUNTRIES as _REGION_CODE_COUNTRIES
 from jobmarket.normalize.gazetteer import City as _City
@@ -91,21 +91,12 @@ _NOISE_SUFFIX = frozenset({
 
 def _strip_noise_suffix(part: str) -> str:
     """``part`` (words joined by single spaces) without its trailing run of
-    :data:`_NOISE_SUFFIX` words, as the old regex's leftmost match removed
-    it: the run starts at the first word (not the first of ``part``) from
-    which the rest is a sequence of those words."""
+    :data:`_NOISE_SUFFIX` words, where the old regex's leftmost match started."""
     words = part.split(" ")
-    n = len(words)
-    if n < 2 or (words[-1].lower(),) not in _NOISE_SUFFIX:
-        return part
-    lower = [w.lower() for w in words]
-    ok = [False] * (n + 1)  # ok[k]: words[k:] is a run of noise words
-    ok[n] = True
-    for k in range(n - 1, 0, -1):
-        ok[k] = ((lower[k],) in _NOISE_SUFFIX and ok[k + 1]) or (
-            k + 2 <= n and (lower[k], lower[k + 1]) in _NOISE_SUFFIX and ok[k + 2])
-    start = next((k for k in range(1, n) if ok[k]), None)
+    start = trailing_run_start([w.lower() for w in words], _NOISE_SUFFIX)
     return part if start is None else " ".join(words[:start])
+
+
 _NOISE_WORDS = re.compile(r"^(?:hq|headquarters|only|field|office|offices|multiple|various|"
                           r"select locations|locations|location|tbd|n/?a|none|any|other)$", re.I)
 _SEGMENTS = re.compile(r"\s*(?:;|\||\n|/|\s\+\s)\s*|\s+(?:or|OR)\s+")
