@@ -18,6 +18,7 @@ so a cut or cleaned value is never mistaken for what the board sent.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -105,3 +106,15 @@ def scrub_posting(obj: Any) -> tuple[Any, list[str]]:
     notes: list[str] = []
     clean = scrub_object(obj, notes)
     return clean, sorted(set(notes))
+
+
+def json_text(value: Any, **dumps) -> str:
+    """``json.dumps(value, ensure_ascii=False, **dumps)``: readable UTF-8, or,
+    when ``value`` holds a lone surrogate (which UTF-8 cannot carry: Parquet
+    and a UTF-8 stream refuse it), ASCII with that character escaped."""
+    text = json.dumps(value, ensure_ascii=False, **dumps)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, **dumps)
+    return text

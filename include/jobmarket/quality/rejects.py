@@ -12,11 +12,11 @@ valid responses hold.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
 from jobmarket.core.lake import read_parquet
+from jobmarket.hygiene import json_text
 
 REJECTED_STEP = "rejected"
 # What the quarantine keeps of an object too deeply nested to write as JSON
@@ -31,32 +31,20 @@ def quarantine_row(rejected, dt: date | None, run_id: str) -> dict[str, Any]:
     if rejected.record is not None:
         record["record"] = rejected.record
     try:
-        record_json = _json_text(record)
+        record_json = json_text(record, default=str, sort_keys=True)
     except RecursionError:  # nested deeper than any JSON encoder recurses
         record["raw_object"] = NESTED_TOO_DEEPLY
-        record_json = _json_text(record)
+        record_json = json_text(record, default=str, sort_keys=True)
     return {
         "scraped_date": dt,
         "posting_id": rejected.posting_id,
         "source": rejected.family,
         "board": rejected.board,
         "failed_expectations": list(rejected.reasons),
-        "offending_values_json": _json_text(rejected.detail),
+        "offending_values_json": json_text(rejected.detail, default=str, sort_keys=True),
         "record_json": record_json,
         "run_id": run_id,
     }
-
-
-def _json_text(value: Any) -> str:
-    """``value`` as JSON text that Parquet can store: readable UTF-8, or, when
-    it holds a lone surrogate (an object rejected before it could be
-    scrubbed), ASCII with that character escaped."""
-    text = json.dumps(value, default=str, sort_keys=True, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = json.dumps(value, default=str, sort_keys=True)
-    return text
 
 
 def write_rejected(lake, dt: date, rows: list[dict[str, Any]]) -> None:

@@ -10,6 +10,8 @@ import codecs
 import json
 import sys
 
+from jobmarket.hygiene import json_text
+
 from .core import tag
 from .evaluation import evaluate, format_report, load_rows
 
@@ -53,12 +55,7 @@ def tag_main(argv: list[str]) -> int:
             if not isinstance(row, dict):
                 return _error(f"line {n}: not a JSON object")
             result = tag(row.get("title"), row.get("description"))
-            line = json.dumps({"id": row.get("id"), **result}, ensure_ascii=False)
-            try:
-                line.encode("utf-8")
-            except UnicodeEncodeError:  # an id with a lone surrogate: escaped, as JSON allows
-                line = json.dumps({"id": row.get("id"), **result})
-            out.write(line + "\n")
+            out.write(json_text({"id": row.get("id"), **result}) + "\n")  # an id may hold a lone surrogate
     except OSError as exc:
         return _error(f"cannot read {args.file}: {exc.strerror or exc}")
     return 0
