@@ -80,6 +80,13 @@ def steps_sum(res: dict, names, key: str, dt: str | None = None) -> float:
     return sum(s[key] for s in res["steps"] if s["step"] in names)
 
 
+def add_step_rows(table, res: dict) -> None:
+    """One indented row per night step of a pipeline stage's result."""
+    for name in NIGHT_STEPS:
+        st = next(x for x in res["steps"] if x["step"] == name)
+        table.add(f"  {name}", "", f"{st['wall']:.1f}", f"{st['cpu']:.1f}", "", "", "", "", "", "")
+
+
 def machine() -> dict:
     info = {"python": platform.python_version(), "platform": platform.platform(),
             "cpus": os.cpu_count(), "affinity": len(os.sched_getaffinity(0))}
@@ -215,9 +222,7 @@ def main() -> int:
             table.add("incremental night", inp, f"{iw:.1f}", f"{ic:.1f}", f"{inc['_proc']['maxrss_mb']:.0f}",
                       f"{mut['postings'] / ic:,.0f}/CPU s", f"full night {fc:.1f}", f"{ic / fc:.2f}",
                       "< 0.15 of full", yes(ic / fc < 0.15))
-            for s in NIGHT_STEPS:
-                st = next(x for x in inc["steps"] if x["step"] == s)
-                table.add(f"  {s}", "", f"{st['wall']:.1f}", f"{st['cpu']:.1f}", "", "", "", "", "", "")
+            add_step_rows(table, inc)
             print(table.render().splitlines()[-1], flush=True)
             # The night after, with nothing changed: every board's raw is
             # byte-identical, so this is what a night costs whatever changed
@@ -232,9 +237,7 @@ def main() -> int:
             table.add("unchanged night (fixed cost)", f"{mut['postings']:,} postings, none changed", f"{uw:.1f}",
                       f"{uc:.1f}", f"{unch['_proc']['maxrss_mb']:.0f}", "", f"full night {fc:.1f}", f"{uc / fc:.2f}",
                       "report", "")
-            for s in NIGHT_STEPS:
-                st = next(x for x in unch["steps"] if x["step"] == s)
-                table.add(f"  {s}", "", f"{st['wall']:.1f}", f"{st['cpu']:.1f}", "", "", "", "", "", "")
+            add_step_rows(table, unch)
             # What the 3% of changes themselves cost: the incremental night less the unchanged one.
             table.add("changes alone (incremental - unchanged)", inp, "", f"{ic - uc:.1f}", "", "",
                       f"full night {fc:.1f}", f"{(ic - uc) / fc:.2f}", "report", "")

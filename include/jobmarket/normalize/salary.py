@@ -105,7 +105,8 @@ _CUR = (
 )
 # Indian grouping first ("10,00,000" is ten lakh; read as 10.00 it failed
 # every plausibility check and the pay was lost), then thousands groups, then plain.
-_NUM = (r"\d{1,2}(?:,\d{2})+,\d{3}(?![\d,])|"
+_LAKH = r"\d{1,2}(?:,\d{2})+,\d{3}"
+_NUM = (_LAKH + r"(?![\d,])|"
         r"\d{1,3}(?:(?:[,.'’]|\s|\u00a0|\u202f)\d{3})+(?:[.,]\d{1,2})?(?!\d)|\d+(?:[.,]\d{1,2})?(?!\d)")
 _MULT = r"\s?(?:[kK](?![a-zA-Z])|LPA\b|lpa\b|[Ll]akhs?\b|[Ll]acs?\b|L\b|M\b|mn\b|million\b)"
 _AMOUNT = re.compile(
@@ -177,7 +178,7 @@ class _Candidate:
 _NUMBER_SEPARATORS = re.compile(r"[,.'’ ]")
 
 
-_LAKH_GROUPS = re.compile(r"\d{1,2}(?:,\d{2})+,\d{3}")
+_LAKH_GROUPS = re.compile(_LAKH)
 
 
 def _number(text: str, mult: str | None) -> float | None:
